@@ -1,0 +1,70 @@
+//! Analyzers (the fanal pattern): each declares the files it wants and a version; the walk of a
+//! layer hands it those files; its results are cached per layer.
+//!
+//! Adding an analyzer is one file and one line in [`default_analyzers`].
+
+pub mod files;
+pub mod layer;
+pub mod os;
+
+use crate::layer::walk::{EntryKind, EntryMeta};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
+
+pub use layer::{LayerAnalysis, PathResult};
+
+/// What an analyzer wants of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Want {
+    /// The metadata only (type, mode, link target).
+    Meta,
+    /// The content, up to this many bytes (further capped by the scan's per-file limit).
+    Content(u64),
+}
+
+/// One kind of analysis of the files of a layer.
+pub trait Analyzer: Send + Sync {
+    /// A stable name, used in cache keys and notes.
+    fn name(&self) -> &'static str;
+    /// Bumped whenever the analyzer's output changes, so cached layers are re-read.
+    fn version(&self) -> u32;
+    /// Whether (and how much of) this entry the analyzer wants; `None` for most entries.
+    fn wants(&self, entry: &EntryMeta) -> Option<Want>;
+    /// Analyse one wanted entry. An `Err` is recorded as a note and the scan goes on.
+    fn analyze(
+        &self,
+        entry: &EntryMeta,
+        content: &[u8],
+        truncated: bool,
+    ) -> Result<Vec<Artifact>, String>;
+}
+
+/// A result of analysing one file, cached with its layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Artifact {
+    /// OS identification from `os-release` and friends.
+    OsRelease(os::OsRelease),
+    /// A file's metadata and content digest.
+    File(files::FileRecord),
+}
+
+/// The analyzers every scan runs, in order.
+pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
+    vec![Arc::new(os::OsAnalyzer)]
+}
+
+/// A short hash of analyzer names and versions: part of every layer's cache key.
+pub fn set_version(analyzers: &[Arc<dyn Analyzer>]) -> String {
+    let mut h = Sha256::new();
+    for a in analyzers {
+        h.update(format!("{}:{};", a.name(), a.version()));
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+/// Whether an entry kind has content.
+pub fn is_file(entry: &EntryMeta) -> bool {
+    entry.kind == EntryKind::File
+}

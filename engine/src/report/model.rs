@@ -1,0 +1,285 @@
+//! Report v1 (DESIGN §5): stable; fields are only ever added.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The schema identifier every report carries.
+pub const SCHEMA: &str = "assure.report/v1";
+
+/// How far a scan got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Every layer was read and analysed.
+    Scanned,
+    /// Some analysis could not complete; findings may be missing.
+    Partial,
+    /// The image is over a configured limit and was not scanned.
+    TooLarge,
+    /// The image is of a kind that cannot be scanned.
+    Unsupported,
+    /// The scan failed; `message` says why.
+    Failed,
+}
+
+/// A complete scan report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// Always [`SCHEMA`].
+    pub schema: String,
+    /// How far the scan got.
+    pub status: Status,
+    /// Why the status is not `scanned`, in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    /// What was scanned.
+    pub image: ImageInfo,
+    /// The cluster (environment) the image belongs to.
+    pub environment: Option<String>,
+    /// The vulnerability database used.
+    pub database: Option<Database>,
+    /// Installed packages.
+    pub packages: Vec<Package>,
+    /// Findings of every category.
+    pub findings: Vec<Finding>,
+    /// Counts of findings.
+    pub summary: Summary,
+    /// The policy's verdict.
+    pub verdict: Verdict,
+    /// Things the user should know about how the scan went (files over the read limit, …).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// Identity and shape of the scanned image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageInfo {
+    /// The reference as given.
+    pub reference: String,
+    /// Manifest digest (for a docker-archive, which has no manifest: the image ID).
+    pub digest: String,
+    /// Image ID: the config digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// `os/arch[/variant]`.
+    pub platform: Option<String>,
+    /// Operating system found in the image.
+    pub os: Option<Os>,
+    /// Layers, bottom first.
+    pub layers: Vec<Layer>,
+}
+
+/// The image's operating system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Os {
+    /// `debian`, `alpine`, `rhel`, …
+    pub family: String,
+    /// `12`, `3.19.1`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// `bookworm`, …
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub codename: Option<String>,
+    /// Human-readable name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// One layer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layer {
+    /// Blob digest.
+    pub digest: String,
+    /// Uncompressed digest.
+    pub diff_id: String,
+    /// Blob size in bytes.
+    pub size: u64,
+}
+
+/// The vulnerability database a report was matched against.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Database {
+    /// Version identifier.
+    pub version: String,
+    /// When it was last updated (RFC 3339).
+    pub updated_at: String,
+}
+
+/// An installed package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// Name as the ecosystem spells it.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// Ecosystem: deb, apk, rpm, pypi, npm, golang, cargo, maven, gem, composer, nuget.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Package URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    /// SPDX licence expressions.
+    #[serde(default)]
+    pub licenses: Vec<String>,
+    /// Source package name, when it differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_name: Option<String>,
+    /// The layer that added it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Where it was found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+}
+
+/// Finding categories (MISSION: all required).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Category {
+    /// A known vulnerability in an installed package.
+    #[serde(rename = "CVE")]
+    Cve,
+    /// A URL known to be malicious.
+    MaliciousURL,
+    /// An IP address known to be malicious.
+    MaliciousIP,
+    /// Malware.
+    MaliciousFile,
+    /// Insecure code or configuration.
+    InsecureCode,
+    /// Leaked credentials.
+    InsecureContent,
+    /// The image fails the policy's threshold.
+    ImageScan,
+    /// Package licence and information.
+    Package,
+}
+
+/// Severities, most severe first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Critical.
+    Critical,
+    /// High.
+    High,
+    /// Medium.
+    Medium,
+    /// Low.
+    Low,
+    /// Negligible.
+    Negligible,
+    /// Not rated.
+    Unknown,
+}
+
+/// The package a finding is about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRef {
+    /// Name.
+    pub name: String,
+    /// Installed version.
+    pub version: String,
+    /// Ecosystem.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable hash of what the finding is about.
+    pub id: String,
+    /// Category.
+    pub category: Category,
+    /// CVE id, image name, rule id or indicator.
+    pub title: String,
+    /// The problem in plain words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Severity.
+    pub severity: Severity,
+    /// Environment (cluster).
+    pub environment: Option<String>,
+    /// Ruleset that produced or judged it.
+    pub ruleset: Option<String>,
+    /// Rule id.
+    pub rule_id: Option<String>,
+    /// Package concerned.
+    pub package: Option<PackageRef>,
+    /// First fixed version.
+    pub fixed_version: Option<String>,
+    /// File path in the image.
+    pub path: Option<String>,
+    /// Layer concerned.
+    pub layer: Option<String>,
+    /// Redacted evidence; never a whole secret.
+    pub evidence: Option<String>,
+    /// Other identifiers.
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// Links.
+    #[serde(default)]
+    pub references: Vec<String>,
+}
+
+/// Counts of findings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// By severity.
+    pub by_severity: BTreeMap<Severity, u64>,
+    /// By category.
+    pub by_category: BTreeMap<Category, u64>,
+}
+
+impl Summary {
+    /// Count `findings`.
+    pub fn of(findings: &[Finding]) -> Summary {
+        let mut s = Summary::default();
+        for f in findings {
+            *s.by_severity.entry(f.severity).or_default() += 1;
+            *s.by_category.entry(f.category).or_default() += 1;
+        }
+        s
+    }
+}
+
+/// The policy verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// Ruleset applied.
+    pub ruleset: String,
+    /// Whether the image passed.
+    pub passed: bool,
+    /// What failed, in plain words.
+    #[serde(default)]
+    pub violations: Vec<String>,
+}
+
+impl Report {
+    /// A report with no packages or findings yet.
+    pub fn new(status: Status, image: ImageInfo) -> Report {
+        Report {
+            schema: SCHEMA.to_string(),
+            status,
+            message: None,
+            image,
+            environment: None,
+            database: None,
+            packages: Vec::new(),
+            findings: Vec::new(),
+            summary: Summary::default(),
+            verdict: Verdict {
+                ruleset: "default".into(),
+                passed: true,
+                violations: Vec::new(),
+            },
+            notes: Vec::new(),
+        }
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        // Serialising plain structs with string keys cannot fail.
+        serde_json::to_string_pretty(self).expect("report serialises")
+    }
+}

@@ -1,0 +1,58 @@
+//! `assure`: scan container images; the node agent and registry scanner build on it.
+
+mod cli;
+mod containerd;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Image assurance for Kubernetes.
+#[derive(Parser)]
+#[command(name = "assure", version, about)]
+struct Cli {
+    /// Data directory (cache of layer analyses).
+    #[arg(long, global = true, env = "ASSURE_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Scan one image.
+    Scan(cli::scan::ScanArgs),
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ASSURE_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
+    let result = match cli.command {
+        Command::Scan(args) => cli::scan::run(args, &data_dir),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("assure: error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `~/.cache/assure` (or `$XDG_CACHE_HOME/assure`).
+fn default_data_dir() -> PathBuf {
+    if let Some(xdg) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return PathBuf::from(xdg).join("assure");
+    }
+    match std::env::var_os("HOME").filter(|v| !v.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".cache/assure"),
+        None => PathBuf::from("/var/lib/assure"),
+    }
+}

@@ -1,0 +1,87 @@
+//! The real things system tests drive: the built binaries and the containerd and registry
+//! that `../shared/scripts/setup-containerd.sh up DIR` starts (its `DIR/env.sh` exported).
+
+use crate::data::require_in_ci;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+/// Path of a workspace binary (`assure`, `assure-webhook`) built by `cargo test --workspace`.
+pub fn bin(name: &str) -> PathBuf {
+    // Test executables live in target/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().expect("test executable path");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target/<profile> directory");
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} not built; run the tests with `cargo test --workspace`",
+        path.display()
+    );
+    path
+}
+
+/// Run `assure ARGS` with a private data directory.
+pub fn assure(data_dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(bin("assure"))
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .env_remove("ASSURE_DATA_DIR")
+        .output()
+        .expect("running assure")
+}
+
+/// What `setup-containerd.sh up` exported (see its `env.sh`).
+#[derive(Debug, Clone)]
+pub struct ContainerdEnv {
+    /// containerd's socket.
+    pub address: String,
+    /// Namespace the test images were imported into.
+    pub namespace: String,
+    /// The demo image imported from its OCI archive (`docker.io/library/demo:1`).
+    pub image: String,
+    /// Its manifest digest.
+    pub image_digest: String,
+    /// The same image imported from a docker-archive.
+    pub image_docker: String,
+    /// The same image pushed to the registry and pulled from it.
+    pub image_registry: String,
+    /// The OCI layout the demo image was built in (its archives sit beside it).
+    pub oci_layout: PathBuf,
+}
+
+impl ContainerdEnv {
+    /// The environment, or `None` (skipping loudly, failing under CI) when not set up.
+    pub fn get() -> Option<ContainerdEnv> {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        let found = (|| {
+            Some(ContainerdEnv {
+                address: var("CONTAINERD_ADDRESS")?,
+                namespace: var("CONTAINERD_NAMESPACE").unwrap_or_else(|| "k8s.io".into()),
+                image: var("TEST_IMAGE")?,
+                image_digest: var("TEST_IMAGE_DIGEST")?,
+                image_docker: var("TEST_IMAGE_DOCKER")?,
+                image_registry: var("TEST_IMAGE_REGISTRY")?,
+                oci_layout: PathBuf::from(var("TEST_IMAGE_OCI_LAYOUT")?),
+            })
+        })();
+        if found.is_none() {
+            require_in_ci(
+                "containerd test environment not set (run ../shared/scripts/setup-containerd.sh up DIR and source DIR/env.sh)",
+            );
+        }
+        found
+    }
+
+    /// The OCI archive the demo image was imported from.
+    pub fn oci_archive(&self) -> PathBuf {
+        self.oci_layout.with_file_name("demo-oci.tar")
+    }
+
+    /// The docker-archive the docker-named image was imported from.
+    pub fn docker_archive(&self) -> PathBuf {
+        self.oci_layout.with_file_name("demo-docker.tar")
+    }
+}
