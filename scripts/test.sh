@@ -12,7 +12,8 @@ setup=$shared/scripts/setup-containerd.sh
 [ -x "$setup" ] || [ -f "$setup" ] || { echo "test.sh: $setup not found (set ASSURE_SHARED)" >&2; exit 2; }
 
 started=0
-if bash "$setup" status "$envdir" 2>/dev/null | grep -q '^containerd: running' && [ -f "$envdir/env.sh" ]; then
+status=$(bash "$setup" status "$envdir" 2>/dev/null || true)
+if [[ $status == *"containerd: running"* && $status == *"registry: running"* ]] && [ -f "$envdir/env.sh" ]; then
   echo "test.sh: reusing containerd and registry in $envdir" >&2
 else
   bash "$setup" down "$envdir" >/dev/null 2>&1 || true

@@ -184,6 +184,16 @@ mod tests {
         let a = LayerAnalysis {
             diff_id: "sha256:00".into(),
             entries: 3,
+            results: vec![crate::analyze::PathResult {
+                path: "var/lib/dpkg/status".into(),
+                kind: crate::layer::walk::EntryKind::File,
+                artifacts: vec![
+                    crate::analyze::Artifact::Packages(
+                        crate::inventory::dpkg::parse_status("Package: a\nVersion: 1\n").0,
+                    ),
+                    crate::analyze::Artifact::Warning("w".into()),
+                ],
+            }],
             ..Default::default()
         };
         cache.put_layer("k", &a);

@@ -11,6 +11,7 @@ pub mod cache;
 pub mod digest;
 pub mod error;
 pub mod image;
+pub mod inventory;
 pub mod layer;
 pub mod merge;
 pub mod report;

@@ -212,6 +212,19 @@ pub fn build_report(analysis: &Analysis, limits: &Limits) -> Report {
     let mut report = Report::new(Status::Scanned, info);
     let view = final_view(&analysis.layers);
     report.image.os = detect_os(&view);
+    report.packages = crate::inventory::packages(
+        &view,
+        &analysis.layers,
+        &image.layers,
+        report.image.os.as_ref(),
+    );
+    for (path, entry) in &view {
+        for a in &entry.result.artifacts {
+            if let Artifact::Warning(w) = a {
+                report.notes.push(format!("/{path}: {w}"));
+            }
+        }
+    }
     for (i, layer) in analysis.layers.iter().enumerate() {
         let digest = &image.layers[i].digest;
         report

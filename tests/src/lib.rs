@@ -1,6 +1,7 @@
-//! Support for assure's system tests: fixture images, the shared test data, the test
-//! containerd and registry, and the built binaries.
+//! Support for assure's system tests: fixture images, ground-truth images built by real
+//! package managers, the shared test data, the test containerd and registry, and the binaries.
 
 pub mod data;
 pub mod fixture;
+pub mod ground_truth;
 pub mod system;

@@ -42,17 +42,24 @@ pub trait Analyzer: Send + Sync {
 
 /// A result of analysing one file, cached with its layer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum Artifact {
     /// OS identification from `os-release` and friends.
     OsRelease(os::OsRelease),
     /// A file's metadata and content digest.
     File(files::FileRecord),
+    /// Installed packages recorded in a package database or manifest.
+    Packages(Vec<crate::report::Package>),
+    /// Something the user should know: a malformed record skipped, a limit reached.
+    Warning(String),
 }
 
 /// The analyzers every scan runs, in order.
 pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
-    vec![Arc::new(os::OsAnalyzer)]
+    vec![
+        Arc::new(os::OsAnalyzer),
+        Arc::new(crate::inventory::dpkg::DpkgAnalyzer),
+    ]
 }
 
 /// A short hash of analyzer names and versions: part of every layer's cache key.

@@ -121,9 +121,15 @@ pub struct Package {
     /// SPDX licence expressions.
     #[serde(default)]
     pub licenses: Vec<String>,
-    /// Source package name, when it differs.
+    /// Source package name (OS packages: what advisories are keyed by).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_name: Option<String>,
+    /// Source package version, when the ecosystem has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_version: Option<String>,
+    /// Architecture, for OS packages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
     /// The layer that added it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub layer: Option<String>,
