@@ -59,6 +59,7 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
     vec![
         Arc::new(os::OsAnalyzer),
         Arc::new(crate::inventory::dpkg::DpkgAnalyzer),
+        Arc::new(crate::inventory::apk::ApkAnalyzer),
     ]
 }
 

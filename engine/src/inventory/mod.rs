@@ -1,6 +1,7 @@
 //! The package inventory: per-ecosystem analyzers (one file each) and the merge that turns
 //! their per-layer records into the image's installed packages.
 
+pub mod apk;
 pub mod dpkg;
 pub mod purl;
 pub mod stanza;
