@@ -4,4 +4,5 @@
 pub mod data;
 pub mod fixture;
 pub mod ground_truth;
+pub mod schema;
 pub mod system;

@@ -3,6 +3,7 @@
 
 pub mod apk;
 pub mod dpkg;
+pub mod license;
 pub mod purl;
 pub mod stanza;
 
@@ -36,6 +37,7 @@ pub fn packages(
                 p.path = Some(format!("/{path}"));
             }
             p.purl = purl::of(&p, os);
+            p.licenses = p.licenses.iter().filter_map(|l| license::normalize(l)).collect();
             out.push(p);
         }
     }

@@ -1,6 +1,9 @@
 //! The scan report (`assure.report/v1`) and its renderings.
 
+pub mod cyclonedx;
 pub mod model;
+pub mod sbom;
+pub mod spdx;
 pub mod table;
 
 pub use model::*;

@@ -3,7 +3,7 @@
 use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
 use assure_engine::layer::limits::Limits;
-use assure_engine::report::table;
+use assure_engine::report::{cyclonedx, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
 use assure_engine::{Cache, Platform, ScanOptions, Scanner};
 use clap::{Args, ValueEnum};
@@ -18,6 +18,10 @@ pub enum Format {
     Table,
     /// Report v1 JSON (`assure.report/v1`).
     Json,
+    /// CycloneDX 1.6 JSON SBOM.
+    Cyclonedx,
+    /// SPDX 2.3 JSON SBOM.
+    Spdx,
 }
 
 /// Arguments of `assure scan`.
@@ -52,6 +56,11 @@ pub struct ScanArgs {
     /// Do not read or write the layer cache.
     #[arg(long)]
     no_cache: bool,
+}
+
+fn pretty(v: &serde_json::Value) -> String {
+    // A Value built from strings and numbers always serialises.
+    serde_json::to_string_pretty(v).unwrap_or_default() + "\n"
 }
 
 fn parse_platform(s: &str) -> Result<Platform, String> {
@@ -106,6 +115,8 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     let rendered = match args.format {
         Format::Json => report.to_json() + "\n",
         Format::Table => table::render(&report),
+        Format::Cyclonedx => pretty(&cyclonedx::render(&report, &sbom::now())),
+        Format::Spdx => pretty(&spdx::render(&report, &sbom::now())),
     };
     match &args.output {
         Some(path) => {
