@@ -52,6 +52,32 @@ fn dpkg_inventory_equals_dpkg_query() {
         .collect();
     got.sort();
     assert_eq!(got, expected);
+    // Licences come from the DEP-5 copyright files, in SPDX terms.
+    let licenses = |name: &str| -> Vec<String> {
+        let p = report["packages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap();
+        p["licenses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(licenses("zlib1g"), vec!["Zlib"]);
+    assert!(
+        licenses("bash").contains(&"GPL-3.0-or-later".to_string()),
+        "{:?}",
+        licenses("bash")
+    );
+    assert!(
+        licenses("tar").contains(&"GPL-3.0-or-later".to_string()),
+        "{:?}",
+        licenses("tar")
+    );
     for p in report["packages"].as_array().unwrap() {
         let purl = p["purl"].as_str().unwrap();
         assert!(

@@ -50,6 +50,8 @@ pub enum Artifact {
     File(files::FileRecord),
     /// Installed packages recorded in a package database or manifest.
     Packages(Vec<crate::report::Package>),
+    /// Licences a file states for the package it belongs to (Debian copyright files).
+    Licenses(Vec<String>),
     /// Something the user should know: a malformed record skipped, a limit reached.
     Warning(String),
 }
@@ -59,6 +61,7 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
     vec![
         Arc::new(os::OsAnalyzer),
         Arc::new(crate::inventory::dpkg::DpkgAnalyzer),
+        Arc::new(crate::inventory::deb_copyright::DebCopyrightAnalyzer),
         Arc::new(crate::inventory::apk::ApkAnalyzer),
     ]
 }

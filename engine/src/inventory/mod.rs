@@ -2,6 +2,7 @@
 //! their per-layer records into the image's installed packages.
 
 pub mod apk;
+pub mod deb_copyright;
 pub mod dpkg;
 pub mod license;
 pub mod purl;
@@ -24,6 +25,16 @@ pub fn packages(
     refs: &[LayerRef],
     os: Option<&Os>,
 ) -> Vec<Package> {
+    let deb_licenses: BTreeMap<&str, &Vec<String>> = view
+        .iter()
+        .filter_map(|(path, e)| {
+            let name = deb_copyright::package_of(path)?;
+            e.result.artifacts.iter().find_map(|a| match a {
+                Artifact::Licenses(l) => Some((name, l)),
+                _ => None,
+            })
+        })
+        .collect();
     let mut out = Vec::new();
     for (path, entry) in view {
         for package in records(&entry.result.artifacts) {
@@ -36,8 +47,18 @@ pub fn packages(
             if p.path.is_none() {
                 p.path = Some(format!("/{path}"));
             }
+            if p.kind == "deb"
+                && p.licenses.is_empty()
+                && let Some(l) = deb_licenses.get(p.name.as_str())
+            {
+                p.licenses = (*l).clone();
+            }
             p.purl = purl::of(&p, os);
-            p.licenses = p.licenses.iter().filter_map(|l| license::normalize(l)).collect();
+            p.licenses = p
+                .licenses
+                .iter()
+                .filter_map(|l| license::normalize(l))
+                .collect();
             out.push(p);
         }
     }
