@@ -7,7 +7,7 @@
 use crate::analyze::{LayerAnalysis, PathResult};
 use crate::layer::path::ancestors;
 use crate::layer::walk::EntryKind;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 /// A path of the final view and the layer it comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,15 +27,28 @@ pub fn final_view(layers: &[LayerAnalysis]) -> BTreeMap<&str, ViewEntry<'_>> {
     // Directories whose lower contents are hidden (the directory itself stays).
     let mut hidden_below: HashSet<&str> = HashSet::new();
     for (index, layer) in layers.iter().enumerate().rev() {
-        for result in &layer.results {
+        // Inside one layer tar order decides: a non-directory replaces what the layer put
+        // below the same path before it, as an unpacker extracting in order does.
+        let mut replaced_at: HashMap<&str, usize> = HashMap::new();
+        for (i, result) in layer.results.iter().enumerate() {
+            if result.kind != EntryKind::Dir {
+                replaced_at.insert(&result.path, i);
+            }
+        }
+        // An opaque marker at the root (`.wh..wh..opq`) hides every lower layer.
+        let root_hidden = hidden_below.contains("");
+        for (i, result) in layer.results.iter().enumerate() {
             let path = result.path.as_str();
             if seen.contains(path) {
                 continue;
             }
-            let deleted = (!gone.is_empty() || !hidden_below.is_empty())
-                && (gone.contains(path)
-                    || ancestors(path).any(|a| gone.contains(a) || hidden_below.contains(a)));
-            if !deleted {
+            let deleted = root_hidden
+                || ((!gone.is_empty() || !hidden_below.is_empty())
+                    && (gone.contains(path)
+                        || ancestors(path).any(|a| gone.contains(a) || hidden_below.contains(a))));
+            let replaced = !replaced_at.is_empty()
+                && ancestors(path).any(|a| replaced_at.get(a).is_some_and(|&at| at > i));
+            if !deleted && !replaced {
                 view.insert(
                     path,
                     ViewEntry {

@@ -4,5 +4,6 @@
 pub mod data;
 pub mod fixture;
 pub mod ground_truth;
+pub mod ground_truth_lang;
 pub mod schema;
 pub mod system;

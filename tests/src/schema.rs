@@ -9,8 +9,16 @@ use std::path::PathBuf;
 struct Siblings(PathBuf);
 
 impl jsonschema::Retrieve for Siblings {
-    fn retrieve(&self, uri: &jsonschema::Uri<String>) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
-        let name = uri.as_str().rsplit('/').next().unwrap_or_default().to_string();
+    fn retrieve(
+        &self,
+        uri: &jsonschema::Uri<String>,
+    ) -> Result<Value, Box<dyn std::error::Error + Send + Sync>> {
+        let name = uri
+            .as_str()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_string();
         let text = std::fs::read_to_string(self.0.join(&name))?;
         Ok(serde_json::from_str(&text)?)
     }
@@ -26,7 +34,8 @@ pub fn schemas_dir() -> PathBuf {
 pub fn validate(rel: &str, instance: &Value) -> Result<(), String> {
     let path = schemas_dir().join(rel);
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let schema: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let schema: Value =
+        serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
     let dir = path.parent().map(PathBuf::from).unwrap_or_default();
     let validator = jsonschema::options()
         .with_retriever(Siblings(dir))

@@ -86,6 +86,13 @@ impl Visitor for LayerVisitor<'_> {
                 cap = Some(cap.map_or(n, |c: u64| c.max(n)));
             }
         }
+        // Kept with no artifacts so that the merge sees it replace what lower layers had below it.
+        if cap.is_none()
+            && entry.kind != EntryKind::Dir
+            && self.analyzers.iter().any(|a| a.may_want_below(&entry.path))
+        {
+            cap = Some(0);
+        }
         cap
     }
 

@@ -31,6 +31,12 @@ pub trait Analyzer: Send + Sync {
     fn version(&self) -> u32;
     /// Whether (and how much of) this entry the analyzer wants; `None` for most entries.
     fn wants(&self, entry: &EntryMeta) -> Option<Want>;
+    /// Whether this analyzer may want something below the directory `dir`: a non-directory
+    /// there (a symlink replacing `etc`, say) must then take part in the merge, to hide what
+    /// lower layers had below it. Analyzers of fixed paths answer with [`below_any`].
+    fn may_want_below(&self, _dir: &str) -> bool {
+        false
+    }
     /// Analyse one wanted entry. An `Err` is recorded as a note and the scan goes on.
     fn analyze(
         &self,
@@ -63,6 +69,9 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::inventory::dpkg::DpkgAnalyzer),
         Arc::new(crate::inventory::deb_copyright::DebCopyrightAnalyzer),
         Arc::new(crate::inventory::apk::ApkAnalyzer),
+        Arc::new(crate::inventory::rpm::RpmAnalyzer),
+        Arc::new(crate::inventory::python::PythonAnalyzer),
+        Arc::new(crate::inventory::npm::NpmAnalyzer),
     ]
 }
 
@@ -73,6 +82,14 @@ pub fn set_version(analyzers: &[Arc<dyn Analyzer>]) -> String {
         h.update(format!("{}:{};", a.name(), a.version()));
     }
     hex::encode(&h.finalize()[..8])
+}
+
+/// Whether `dir` is a proper ancestor of one of `paths`.
+pub fn below_any(dir: &str, paths: &[&str]) -> bool {
+    paths.iter().any(|f| {
+        f.strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// Whether an entry kind has content.

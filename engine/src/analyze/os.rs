@@ -38,13 +38,17 @@ impl Analyzer for OsAnalyzer {
     }
 
     fn version(&self) -> u32 {
-        1
+        2
     }
 
     fn wants(&self, entry: &EntryMeta) -> Option<Want> {
         RELEASE_FILES
             .contains(&entry.path.as_str())
             .then_some(Want::Content(64 << 10))
+    }
+
+    fn may_want_below(&self, dir: &str) -> bool {
+        crate::analyze::below_any(dir, &RELEASE_FILES)
     }
 
     fn analyze(

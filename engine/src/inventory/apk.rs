@@ -26,6 +26,10 @@ impl Analyzer for ApkAnalyzer {
         (entry.path == "lib/apk/db/installed").then_some(Want::Content(MAX_INSTALLED))
     }
 
+    fn may_want_below(&self, dir: &str) -> bool {
+        crate::analyze::below_any(dir, &["lib/apk/db/installed"])
+    }
+
     fn analyze(
         &self,
         entry: &EntryMeta,

@@ -33,6 +33,10 @@ impl Analyzer for DebCopyrightAnalyzer {
         package_of(&entry.path).map(|_| Want::Content(MAX_COPYRIGHT))
     }
 
+    fn may_want_below(&self, dir: &str) -> bool {
+        crate::analyze::below_any(dir, &["usr/share/doc/x/copyright"])
+    }
+
     fn analyze(
         &self,
         entry: &EntryMeta,

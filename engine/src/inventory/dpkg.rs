@@ -31,6 +31,10 @@ impl Analyzer for DpkgAnalyzer {
         is_status(&entry.path).then_some(Want::Content(MAX_STATUS))
     }
 
+    fn may_want_below(&self, dir: &str) -> bool {
+        crate::analyze::below_any(dir, &["var/lib/dpkg/status.d/x"])
+    }
+
     fn analyze(
         &self,
         entry: &EntryMeta,

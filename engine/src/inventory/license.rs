@@ -54,11 +54,20 @@ mod tests {
     #[test]
     fn normalises_common_spellings() {
         assert_eq!(normalize("MIT").as_deref(), Some("MIT"));
-        assert_eq!(normalize("MIT OR Apache-2.0").as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(
+            normalize("MIT OR Apache-2.0").as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
         assert_eq!(normalize("GPL-2.0+").as_deref(), Some("GPL-2.0-or-later"));
-        assert_eq!(normalize("MIT/Apache-2.0").as_deref(), Some("MIT OR Apache-2.0"));
+        assert_eq!(
+            normalize("MIT/Apache-2.0").as_deref(),
+            Some("MIT OR Apache-2.0")
+        );
         assert_eq!(normalize("UNKNOWN"), None);
-        assert_eq!(normalize("Some Custom Terms (see COPYING)").as_deref(), Some("LicenseRef-Some-Custom-Terms-see-COPYING"));
+        assert_eq!(
+            normalize("Some Custom Terms (see COPYING)").as_deref(),
+            Some("LicenseRef-Some-Custom-Terms-see-COPYING")
+        );
         assert!(Expression::parse(&normalize("Frobnicate licence v1!").unwrap()).is_ok());
     }
 }

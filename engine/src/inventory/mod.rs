@@ -5,7 +5,10 @@ pub mod apk;
 pub mod deb_copyright;
 pub mod dpkg;
 pub mod license;
+pub mod npm;
 pub mod purl;
+pub mod python;
+pub mod rpm;
 pub mod stanza;
 
 use crate::analyze::Artifact;
@@ -62,6 +65,13 @@ pub fn packages(
             out.push(p);
         }
     }
+    // An OS package listed by two databases (rpm's `Packages` left behind next to the
+    // `rpmdb.sqlite` that `rpm --rebuilddb` wrote) is one installed package.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|p| {
+        !matches!(p.kind.as_str(), "deb" | "apk" | "rpm")
+            || seen.insert((p.kind.clone(), p.name.clone(), p.version.clone(), p.arch.clone()))
+    });
     out.sort_by(|a, b| {
         (&a.kind, &a.name, &a.version, &a.path).cmp(&(&b.kind, &b.name, &b.version, &b.path))
     });

@@ -30,7 +30,15 @@ pub fn of(p: &Package, os: Option<&Os>) -> Option<String> {
     if let Some(ns) = namespace {
         purl.with_namespace(ns).ok()?;
     }
-    purl.with_version(p.version.clone()).ok()?;
+    // The rpm purl type carries the epoch as a qualifier, not in the version.
+    let (version, epoch) = match (ty, p.version.split_once(':')) {
+        ("rpm", Some((e, v))) if e.bytes().all(|b| b.is_ascii_digit()) => (v.to_string(), Some(e.to_string())),
+        _ => (p.version.clone(), None),
+    };
+    purl.with_version(version).ok()?;
+    if let Some(e) = epoch {
+        purl.add_qualifier("epoch", e).ok()?;
+    }
     if let Some(arch) = &p.arch {
         purl.add_qualifier("arch", arch.clone()).ok()?;
     }

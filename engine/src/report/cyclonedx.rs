@@ -59,7 +59,11 @@ fn component(index: usize, p: &Package) -> Value {
         let expression = if p.licenses.len() == 1 {
             p.licenses[0].clone()
         } else {
-            p.licenses.iter().map(|l| format!("({l})")).collect::<Vec<_>>().join(" AND ")
+            p.licenses
+                .iter()
+                .map(|l| format!("({l})"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         };
         c["licenses"] = json!([{"expression": expression}]);
     }

@@ -1,7 +1,7 @@
 //! SPDX 2.3 JSON: the image as the described package, containing its packages.
 
-use crate::report::sbom::{TOOL, TOOL_VERSION, document_uuid};
 use crate::report::Report;
+use crate::report::sbom::{TOOL, TOOL_VERSION, document_uuid};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 
@@ -31,7 +31,11 @@ pub fn render(report: &Report, created: &str) -> Value {
         } else if p.licenses.len() == 1 {
             p.licenses[0].clone()
         } else {
-            p.licenses.iter().map(|l| format!("({l})")).collect::<Vec<_>>().join(" AND ")
+            p.licenses
+                .iter()
+                .map(|l| format!("({l})"))
+                .collect::<Vec<_>>()
+                .join(" AND ")
         };
         for l in &p.licenses {
             license_refs.extend(

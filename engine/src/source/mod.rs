@@ -126,6 +126,15 @@ fn split_tag(s: &str) -> (&str, Option<&str>) {
     if Path::new(s).exists() {
         return (s, None);
     }
+    // A reference has colons of its own (`localhost:5000/app:1.0`): the path is the longest
+    // prefix that exists.
+    if let Some((i, _)) = s
+        .rmatch_indices(':')
+        .find(|(i, _)| Path::new(&s[..*i]).exists())
+    {
+        let tag = &s[i + 1..];
+        return (&s[..i], (!tag.is_empty()).then_some(tag));
+    }
     match s.rsplit_once(':') {
         Some((path, tag)) if !tag.contains('/') && !tag.is_empty() => (path, Some(tag)),
         _ => (s, None),
