@@ -24,9 +24,14 @@ impl jsonschema::Retrieve for Siblings {
     }
 }
 
-/// The schemas folder (`../shared/schemas`).
+/// The schemas folder: beside the test data (`ASSURE_TEST_DATA/../schemas`), else
+/// `../shared/schemas` from the repository root.
 pub fn schemas_dir() -> PathBuf {
-    repo_root().join("../shared/schemas")
+    std::env::var_os("ASSURE_TEST_DATA")
+        .map(PathBuf::from)
+        .and_then(|d| d.parent().map(|p| p.join("schemas")))
+        .filter(|d| d.is_dir())
+        .unwrap_or_else(|| repo_root().join("../shared/schemas"))
 }
 
 /// Validate `instance` against the schema at `rel` (relative to the schemas folder); the

@@ -6,7 +6,6 @@ use assure_engine::analyze::os::OsAnalyzer;
 use assure_engine::report::Status;
 use assure_engine::source::{Root, open_local};
 use assure_engine::{Report, ScanOptions, Scanner};
-use assure_tests::data::repo_root;
 use assure_tests::fixture::{
     Compression, Entry, ImageSpec, LayerSpec, TarEnd, ViewFile, engine_view, write_docker_archive,
     write_multi_platform, write_oci_archive, write_oci_layout,
@@ -238,7 +237,7 @@ fn validate(schema: &jsonschema::Validator, json: &str, what: &str) {
 
 #[test]
 fn reports_match_the_json_schema() {
-    let path = repo_root().join("../shared/schemas/report-v1.schema.json");
+    let path = assure_tests::schema::schemas_dir().join("report-v1.schema.json");
     let schema: serde_json::Value = serde_json::from_slice(
         &std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())),
     )

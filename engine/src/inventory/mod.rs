@@ -2,8 +2,11 @@
 //! their per-layer records into the image's installed packages.
 
 pub mod apk;
+pub mod composer;
 pub mod deb_copyright;
+pub mod dotnet;
 pub mod dpkg;
+pub mod gem;
 pub mod license;
 pub mod npm;
 pub mod purl;
@@ -70,7 +73,12 @@ pub fn packages(
     let mut seen = std::collections::HashSet::new();
     out.retain(|p| {
         !matches!(p.kind.as_str(), "deb" | "apk" | "rpm")
-            || seen.insert((p.kind.clone(), p.name.clone(), p.version.clone(), p.arch.clone()))
+            || seen.insert((
+                p.kind.clone(),
+                p.name.clone(),
+                p.version.clone(),
+                p.arch.clone(),
+            ))
     });
     out.sort_by(|a, b| {
         (&a.kind, &a.name, &a.version, &a.path).cmp(&(&b.kind, &b.name, &b.version, &b.path))

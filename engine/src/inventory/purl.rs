@@ -32,7 +32,9 @@ pub fn of(p: &Package, os: Option<&Os>) -> Option<String> {
     }
     // The rpm purl type carries the epoch as a qualifier, not in the version.
     let (version, epoch) = match (ty, p.version.split_once(':')) {
-        ("rpm", Some((e, v))) if e.bytes().all(|b| b.is_ascii_digit()) => (v.to_string(), Some(e.to_string())),
+        ("rpm", Some((e, v))) if e.bytes().all(|b| b.is_ascii_digit()) => {
+            (v.to_string(), Some(e.to_string()))
+        }
         _ => (p.version.clone(), None),
     };
     purl.with_version(version).ok()?;
