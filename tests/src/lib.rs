@@ -4,6 +4,7 @@
 pub mod data;
 pub mod fixture;
 pub mod ground_truth;
+pub mod ground_truth_bin;
 pub mod ground_truth_lang;
 pub mod schema;
 pub mod system;

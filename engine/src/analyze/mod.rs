@@ -75,6 +75,8 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::inventory::rpm::RpmAnalyzer),
         Arc::new(crate::inventory::python::PythonAnalyzer),
         Arc::new(crate::inventory::npm::NpmAnalyzer),
+        Arc::new(crate::inventory::gobin::GoBinaryAnalyzer),
+        Arc::new(crate::inventory::rustbin::RustBinaryAnalyzer),
     ]
 }
 

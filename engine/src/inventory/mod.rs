@@ -7,11 +7,13 @@ pub mod deb_copyright;
 pub mod dotnet;
 pub mod dpkg;
 pub mod gem;
+pub mod gobin;
 pub mod license;
 pub mod npm;
 pub mod purl;
 pub mod python;
 pub mod rpm;
+pub mod rustbin;
 pub mod stanza;
 
 use crate::analyze::Artifact;
