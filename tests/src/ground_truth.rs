@@ -28,7 +28,8 @@ pub fn have(tool: &str) -> bool {
     found
 }
 
-fn run(cmd: &mut Command) -> String {
+/// Run `cmd`, panicking with its output when it fails; its stdout.
+pub fn run(cmd: &mut Command) -> String {
     let out = cmd
         .output()
         .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));

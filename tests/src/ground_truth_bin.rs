@@ -3,6 +3,7 @@
 //! is packed alone into an OCI layout by umoci and cached under `target/ground-truth/`.
 
 use crate::data::require_in_ci;
+use crate::ground_truth::run;
 use crate::ground_truth::{cache_dir, have, pack_with_umoci};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -61,19 +62,6 @@ func main() {
 
 /// The Go program's module path.
 pub const GO_MODULE: &str = "example.com/assure-ground-truth";
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Build (once) `base/rootfs` with `fill`, then the OCI layout.
 fn cached(base: &Path, fill: impl FnOnce(&Path, &Path)) -> PathBuf {

@@ -3,6 +3,7 @@
 //! Each is cached under `target/ground-truth/`, keyed by what it installs.
 
 use crate::data::require_in_ci;
+use crate::ground_truth::run;
 use crate::ground_truth::{cache_dir, have, pack_with_umoci};
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -24,19 +25,6 @@ pub struct LangImage {
     pub expected: Vec<(String, String)>,
     /// The package manager's full listing, for checks beyond name and version.
     pub listing: Value,
-}
-
-fn run(cmd: &mut Command) -> String {
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("running {cmd:?}: {e}"));
-    assert!(
-        out.status.success(),
-        "{cmd:?} failed: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// A cache directory named by `kind` and a hash of `what`, so changing the set rebuilds it.

@@ -72,14 +72,9 @@ fn finish(r: Record, packages: &mut Vec<Package>, problems: &mut Vec<String>) {
         (Some(name), Some(version)) => packages.push(Package {
             source_name: Some(r.origin.unwrap_or_else(|| name.clone())),
             source_version: Some(version.clone()),
-            name,
-            version,
-            kind: "apk".into(),
-            purl: None,
             licenses: r.license.into_iter().collect(),
             arch: r.arch,
-            layer: None,
-            path: None,
+            ..Package::new("apk", name, version)
         }),
         (None, None) => {}
         _ => problems.push(format!("record at line {}: needs both P: and V:", r.line)),

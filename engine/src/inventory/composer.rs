@@ -84,16 +84,8 @@ pub fn parse_installed(content: &[u8]) -> Result<(Vec<Package>, usize), String> 
             _ => Vec::new(),
         };
         out.push(Package {
-            name: name.to_string(),
-            version: version.to_string(),
-            kind: "composer".into(),
-            purl: None,
             licenses,
-            source_name: None,
-            source_version: None,
-            arch: None,
-            layer: None,
-            path: None,
+            ..Package::new("composer", name.to_string(), version.to_string())
         });
     }
     Ok((out, skipped))

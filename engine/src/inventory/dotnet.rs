@@ -62,18 +62,7 @@ pub fn parse_deps(content: &[u8]) -> Result<Vec<Package>, String> {
         let Some((name, version)) = key.split_once('/') else {
             continue;
         };
-        out.push(Package {
-            name: name.to_string(),
-            version: version.to_string(),
-            kind: "nuget".into(),
-            purl: None,
-            licenses: Vec::new(),
-            source_name: None,
-            source_version: None,
-            arch: None,
-            layer: None,
-            path: None,
-        });
+        out.push(Package::new("nuget", name.to_string(), version.to_string()));
     }
     Ok(out)
 }

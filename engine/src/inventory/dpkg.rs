@@ -102,16 +102,10 @@ pub fn parse_status(text: &str) -> (Vec<Package>, Vec<String>) {
             None => (name.to_string(), version.to_string()),
         };
         packages.push(Package {
-            name: name.to_string(),
-            version: version.to_string(),
-            kind: "deb".into(),
-            purl: None,
-            licenses: Vec::new(),
             source_name: Some(source_name),
             source_version: Some(source_version),
             arch: s.get("Architecture").map(str::to_string),
-            layer: None,
-            path: None,
+            ..Package::new("deb", name.to_string(), version.to_string())
         });
     }
     (packages, problems)

@@ -107,16 +107,8 @@ pub fn parse_gemspec(text: &str) -> Option<Package> {
         version.filter(|v| !v.is_empty())?,
     );
     Some(Package {
-        name,
-        version,
-        kind: "gem".into(),
-        purl: None,
         licenses,
-        source_name: None,
-        source_version: None,
-        arch: None,
-        layer: None,
-        path: None,
+        ..Package::new("gem", name, version)
     })
 }
 

@@ -8,6 +8,7 @@ pub mod dotnet;
 pub mod dpkg;
 pub mod gem;
 pub mod gobin;
+pub mod java;
 pub mod license;
 pub mod npm;
 pub mod purl;

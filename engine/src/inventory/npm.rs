@@ -118,16 +118,8 @@ pub fn parse_manifest(content: &[u8]) -> Result<Package, String> {
     let version = field(&m.version)
         .ok_or_else(|| format!("package.json of {name} without a usable version, skipped"))?;
     Ok(Package {
-        name: name.to_string(),
-        version: version.to_string(),
-        kind: "npm".into(),
-        purl: None,
         licenses: licenses(&m),
-        source_name: None,
-        source_version: None,
-        arch: None,
-        layer: None,
-        path: None,
+        ..Package::new("npm", name.to_string(), version.to_string())
     })
 }
 

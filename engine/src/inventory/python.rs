@@ -141,16 +141,8 @@ pub fn parse_metadata(text: &str, truncated: bool) -> Result<Package, String> {
         ));
     }
     Ok(Package {
-        name: name.to_string(),
-        version: version.to_string(),
-        kind: "pypi".into(),
-        purl: None,
         licenses: licenses(&h),
-        source_name: None,
-        source_version: None,
-        arch: None,
-        layer: None,
-        path: None,
+        ..Package::new("pypi", name.to_string(), version.to_string())
     })
 }
 

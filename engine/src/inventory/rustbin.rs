@@ -95,18 +95,7 @@ fn runtime_packages(info: AuditInfo) -> Vec<Package> {
         .filter(|p| p.kind.as_deref().is_none_or(|k| k == "runtime"))
         .filter(|p| !p.root || matches!(p.source.as_str(), "crates.io" | "registry"))
         .filter(|p| !p.name.is_empty() && p.name.len() <= MAX_FIELD && p.version.len() <= MAX_FIELD)
-        .map(|p| Package {
-            name: p.name,
-            version: p.version,
-            kind: "cargo".into(),
-            purl: None,
-            licenses: Vec::new(),
-            source_name: None,
-            source_version: None,
-            arch: None,
-            layer: None,
-            path: None,
-        })
+        .map(|p| Package::new("cargo", p.name, p.version))
         .collect()
 }
 

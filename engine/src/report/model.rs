@@ -138,6 +138,24 @@ pub struct Package {
     pub path: Option<String>,
 }
 
+impl Package {
+    /// A package of ecosystem `kind` with nothing else known yet.
+    pub fn new(kind: &str, name: impl Into<String>, version: impl Into<String>) -> Package {
+        Package {
+            name: name.into(),
+            version: version.into(),
+            kind: kind.to_string(),
+            purl: None,
+            licenses: Vec::new(),
+            source_name: None,
+            source_version: None,
+            arch: None,
+            layer: None,
+            path: None,
+        }
+    }
+}
+
 /// Finding categories (MISSION: all required).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Category {
