@@ -17,6 +17,7 @@ pub mod merge;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod vuln;
 
 pub use cache::Cache;
 pub use error::Error;

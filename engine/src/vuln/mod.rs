@@ -1,0 +1,3 @@
+//! Vulnerability matching support: how each ecosystem orders its versions.
+
+pub mod version;
