@@ -88,6 +88,11 @@ impl Cache {
         })
     }
 
+    /// The underlying sled database, for the other stores of the data directory.
+    pub fn sled(&self) -> sled::Db {
+        self.db.clone()
+    }
+
     /// Number of cached layers.
     pub fn layer_count(&self) -> usize {
         self.layers.len()

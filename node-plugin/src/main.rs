@@ -22,6 +22,9 @@ struct Cli {
 enum Command {
     /// Scan one image.
     Scan(cli::scan::ScanArgs),
+    /// Manage the vulnerability database.
+    #[command(subcommand)]
+    Db(cli::db::DbCommand),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +39,7 @@ fn main() -> ExitCode {
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(args, &data_dir),
+        Command::Db(command) => cli::db::run(command, &data_dir),
     };
     match result {
         Ok(code) => code,

@@ -13,6 +13,23 @@ use std::process::Command;
 /// Where Python distributions are put in the image.
 pub const PYTHON_DIR: &str = "usr/lib/python3/dist-packages";
 
+/// Old releases with known vulnerabilities (jinja2 2.10, urllib3 1.24.1, pyyaml 5.3), their
+/// dependencies pinned, and modern releases whose metadata uses `License-Expression` (attrs,
+/// idna) or only classifiers (packaging). PyYAML 5.3 has no wheel for this Python: pip builds
+/// it from the sdist.
+pub const PIP_PINS: &[&str] = &[
+    "jinja2==2.10",
+    "markupsafe==2.1.5",
+    "urllib3==1.24.1",
+    "pyyaml==5.3",
+    "requests==2.31.0",
+    "idna==3.6",
+    "certifi==2024.2.2",
+    "charset-normalizer==3.3.2",
+    "attrs==25.3.0",
+    "packaging==24.2",
+];
+
 /// Where the npm project is put in the image.
 pub const NPM_DIR: &str = "app";
 

@@ -4,25 +4,9 @@
 
 use assure_engine::inventory::python::normalize_name;
 use assure_tests::ground_truth_lang::{
-    LangImage, PYTHON_DIR, debian_python_image, packages_of, pip_image, scan,
+    LangImage, PIP_PINS, PYTHON_DIR, debian_python_image, packages_of, pip_image, scan,
 };
 use serde_json::Value;
-
-/// Old releases with known vulnerabilities, their dependencies pinned, and modern releases
-/// whose metadata uses `License-Expression` (attrs, idna) or only classifiers (packaging).
-/// PyYAML 5.3 has no wheel for this Python: pip builds it from the sdist.
-const PIP: &[&str] = &[
-    "jinja2==2.10",
-    "markupsafe==2.1.5",
-    "urllib3==1.24.1",
-    "pyyaml==5.3",
-    "requests==2.31.0",
-    "idna==3.6",
-    "certifi==2024.2.2",
-    "charset-normalizer==3.3.2",
-    "attrs==25.3.0",
-    "packaging==24.2",
-];
 
 /// A `*.egg-info` directory (six, dbus-python) and a single-file `*.egg-info` (pycairo).
 const DEBIAN: &[&str] = &["python3-six", "python3-dbus", "python3-cairo"];
@@ -73,11 +57,11 @@ fn licenses(p: &Value) -> Vec<&str> {
 
 #[test]
 fn pip_target_inventory_equals_pip_list() {
-    let Some(image) = pip_image(PIP) else {
+    let Some(image) = pip_image(PIP_PINS) else {
         return;
     };
     assert!(
-        image.expected.len() >= PIP.len(),
+        image.expected.len() >= PIP_PINS.len(),
         "pip list: {:?}",
         image.expected
     );

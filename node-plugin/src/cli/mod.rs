@@ -1,3 +1,4 @@
 //! Subcommands.
 
+pub mod db;
 pub mod scan;

@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use assure_engine::layer::limits::Limits;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
+use assure_engine::vuln::db::VulnDb;
 use assure_engine::{Cache, Platform, ScanOptions, Scanner};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -53,7 +54,7 @@ pub struct ScanArgs {
     /// containerd namespace.
     #[arg(long, env = "CONTAINERD_NAMESPACE", default_value = source::DEFAULT_NAMESPACE)]
     namespace: String,
-    /// Do not read or write the layer cache.
+    /// Do not read or write the layer cache (the vulnerability database is still used).
     #[arg(long)]
     no_cache: bool,
 }
@@ -81,10 +82,11 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         },
         ..ScanOptions::default()
     };
+    let cache = Arc::new(Cache::open(data_dir)?);
+    let vulndb = VulnDb::new(cache.sled());
     let mut scanner = Scanner::new(options);
     if !args.no_cache {
-        let cache = Cache::open(data_dir)?;
-        scanner = scanner.with_cache(Arc::new(cache));
+        scanner = scanner.with_cache(cache.clone());
     }
     // The runtime only drives containerd's gRPC client; the scan itself runs on plain threads.
     let runtime;
@@ -111,6 +113,7 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         open_local(&args.source)?
     };
     let mut report = scanner.scan(source.as_ref())?;
+    assure_engine::vuln::apply(&mut report, &vulndb)?;
     report.environment = args.environment.clone();
     let rendered = match args.format {
         Format::Json => report.to_json() + "\n",

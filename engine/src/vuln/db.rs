@@ -1,0 +1,193 @@
+//! The vulnerability database in sled: advisories indexed by ecosystem and package.
+//!
+//! Every import writes a new generation of trees and switches to it with one write, so a failed
+//! import leaves the previous database as it was; the old generation is dropped afterwards.
+
+use crate::error::{Error, Result};
+use crate::vuln::advisory::{Advisory, Affected};
+use crate::vuln::import::{ImportStats, read_path};
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+const META: &str = "vuln.meta";
+const CURRENT: &str = "current";
+
+/// What the database holds and when it was made.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DbInfo {
+    /// Generation number, bumped by every import.
+    pub generation: u64,
+    /// When the last import finished (RFC 3339).
+    pub updated_at: String,
+    /// Advisories stored.
+    pub advisories: u64,
+    /// What was imported, most recent last.
+    pub sources: Vec<String>,
+}
+
+impl DbInfo {
+    /// The version string reports carry.
+    pub fn version(&self) -> String {
+        format!("{}.{}", self.generation, self.advisories)
+    }
+}
+
+/// The advisory store of a data directory.
+pub struct VulnDb {
+    db: sled::Db,
+}
+
+/// The index key of a package: ecosystem family and the name as that ecosystem compares it.
+pub fn package_key(ecosystem: &str, name: &str) -> String {
+    let family = ecosystem
+        .split(':')
+        .next()
+        .unwrap_or(ecosystem)
+        .trim()
+        .to_ascii_lowercase();
+    let name = match family.as_str() {
+        "pypi" => crate::inventory::python::normalize_name(name),
+        "nuget" | "packagist" | "npm" => name.to_ascii_lowercase(),
+        _ => name.to_string(),
+    };
+    format!("{family}\0{name}\0")
+}
+
+fn err(e: impl std::fmt::Display) -> Error {
+    Error::Cache {
+        path: "vulnerability database".into(),
+        message: e.to_string(),
+    }
+}
+
+impl VulnDb {
+    /// The database inside an open sled database (the data directory's).
+    pub fn new(db: sled::Db) -> Self {
+        VulnDb { db }
+    }
+
+    /// What the database holds, or `None` before the first import.
+    pub fn info(&self) -> Result<Option<DbInfo>> {
+        let meta = self.db.open_tree(META).map_err(err)?;
+        match meta.get(CURRENT).map_err(err)? {
+            Some(v) => Ok(serde_json::from_slice(&v).ok()),
+            None => Ok(None),
+        }
+    }
+
+    fn trees(&self, generation: u64) -> Result<(sled::Tree, sled::Tree)> {
+        let by_pkg = self
+            .db
+            .open_tree(format!("vuln.{generation}.pkg"))
+            .map_err(err)?;
+        let adv = self
+            .db
+            .open_tree(format!("vuln.{generation}.adv"))
+            .map_err(err)?;
+        Ok((by_pkg, adv))
+    }
+
+    /// Import advisories from `paths` into a new generation (previous advisories are kept;
+    /// a record with the same id replaces the old one).
+    pub fn import(&self, paths: &[PathBuf]) -> Result<(DbInfo, ImportStats)> {
+        let previous = self.info()?;
+        let generation = previous.as_ref().map_or(1, |p| p.generation + 1);
+        let (by_pkg, adv) = self.trees(generation)?;
+        let result = (|| -> Result<ImportStats> {
+            by_pkg.clear().map_err(err)?;
+            adv.clear().map_err(err)?;
+            if let Some(p) = &previous {
+                let (old_pkg, old_adv) = self.trees(p.generation)?;
+                for kv in old_pkg.iter() {
+                    let (k, v) = kv.map_err(err)?;
+                    by_pkg.insert(k, v).map_err(err)?;
+                }
+                for kv in old_adv.iter() {
+                    let (k, v) = kv.map_err(err)?;
+                    adv.insert(k, v).map_err(err)?;
+                }
+            }
+            let mut stats = ImportStats::default();
+            for path in paths {
+                read_path(path, &mut stats, &mut |a| store(&by_pkg, &adv, a))?;
+            }
+            Ok(stats)
+        })();
+        let stats = match result {
+            Ok(s) => s,
+            Err(e) => {
+                let _ = self.db.drop_tree(format!("vuln.{generation}.pkg"));
+                let _ = self.db.drop_tree(format!("vuln.{generation}.adv"));
+                return Err(e);
+            }
+        };
+        let mut sources = previous
+            .as_ref()
+            .map(|p| p.sources.clone())
+            .unwrap_or_default();
+        sources.extend(paths.iter().map(|p| p.display().to_string()));
+        let info = DbInfo {
+            generation,
+            updated_at: crate::report::sbom::now(),
+            advisories: adv.len() as u64,
+            sources,
+        };
+        let meta = self.db.open_tree(META).map_err(err)?;
+        meta.insert(CURRENT, serde_json::to_vec(&info).map_err(err)?)
+            .map_err(err)?;
+        self.db.flush().map_err(err)?;
+        if let Some(p) = previous {
+            let _ = self.db.drop_tree(format!("vuln.{}.pkg", p.generation));
+            let _ = self.db.drop_tree(format!("vuln.{}.adv", p.generation));
+        }
+        Ok((info, stats))
+    }
+
+    /// The advisories affecting `name` in `ecosystem` (any release), each with its
+    /// affected entries for that package.
+    pub fn candidates(
+        &self,
+        ecosystem: &str,
+        name: &str,
+    ) -> Result<Vec<(Advisory, Vec<Affected>)>> {
+        let Some(info) = self.info()? else {
+            return Ok(Vec::new());
+        };
+        let (by_pkg, adv) = self.trees(info.generation)?;
+        let mut out = Vec::new();
+        for kv in by_pkg.scan_prefix(package_key(ecosystem, name)) {
+            let (k, v) = kv.map_err(err)?;
+            let id = String::from_utf8_lossy(k.rsplit(|b| *b == 0).next().unwrap_or_default())
+                .into_owned();
+            let Ok(affected) = serde_json::from_slice::<Vec<Affected>>(&v) else {
+                continue;
+            };
+            let Some(a) = adv.get(id.as_bytes()).map_err(err)? else {
+                continue;
+            };
+            if let Ok(advisory) = serde_json::from_slice::<Advisory>(&a) {
+                out.push((advisory, affected));
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn store(by_pkg: &sled::Tree, adv: &sled::Tree, mut a: Advisory) -> Result<()> {
+    let mut per_package: std::collections::BTreeMap<String, Vec<Affected>> = Default::default();
+    for affected in std::mem::take(&mut a.affected) {
+        per_package
+            .entry(package_key(&affected.ecosystem, &affected.name))
+            .or_default()
+            .push(affected);
+    }
+    for (key, affected) in per_package {
+        let k = format!("{key}{}", a.id);
+        by_pkg
+            .insert(k.as_bytes(), serde_json::to_vec(&affected).map_err(err)?)
+            .map_err(err)?;
+    }
+    adv.insert(a.id.as_bytes(), serde_json::to_vec(&a).map_err(err)?)
+        .map_err(err)?;
+    Ok(())
+}
