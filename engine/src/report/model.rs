@@ -209,7 +209,7 @@ pub struct PackageRef {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     /// Stable hash of what the finding is about.
     pub id: String,
@@ -238,12 +238,24 @@ pub struct Finding {
     pub layer: Option<String>,
     /// Redacted evidence; never a whole secret.
     pub evidence: Option<String>,
+    /// The CVSS vector the severity was computed from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cvss: Option<Cvss>,
     /// Other identifiers.
     #[serde(default)]
     pub aliases: Vec<String>,
     /// Links.
     #[serde(default)]
     pub references: Vec<String>,
+}
+
+/// A CVSS vector and its base score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Cvss {
+    /// The vector as published.
+    pub vector: String,
+    /// Its base score.
+    pub score: f64,
 }
 
 /// Counts of findings.

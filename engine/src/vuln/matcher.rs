@@ -3,7 +3,7 @@
 //! the image's distribution release.
 
 use crate::error::Result;
-use crate::report::{Category, Finding, Os, Package, PackageRef, Severity};
+use crate::report::{Category, Cvss, Finding, Os, Package, PackageRef, Severity};
 use crate::vuln::advisory::{Advisory, Affected, Event};
 use crate::vuln::db::VulnDb;
 use crate::vuln::version::{Scheme, Version};
@@ -228,11 +228,18 @@ fn add(
         p.version,
         p.path.as_deref().unwrap_or("")
     );
-    let severity = a
-        .severity_label
-        .as_deref()
-        .or(advisory.severity_label.as_deref())
-        .map_or(Severity::Unknown, severity_from_label);
+    // A vector is scored; a label is the fallback; nothing is unknown.
+    let cvss = advisory.cvss.iter().find_map(|(_, vector)| {
+        crate::vuln::cvss::v3_base_score(vector).map(|s| (vector.clone(), s))
+    });
+    let severity = match &cvss {
+        Some((_, score)) => crate::vuln::cvss::rating(*score),
+        None => a
+            .severity_label
+            .as_deref()
+            .or(advisory.severity_label.as_deref())
+            .map_or(Severity::Unknown, severity_from_label),
+    };
     let severity = if advisory.is_malicious() {
         Severity::Critical
     } else {
@@ -288,6 +295,7 @@ fn add(
             path: p.path.clone(),
             layer: p.layer.clone(),
             evidence: None,
+            cvss: cvss.map(|(vector, score)| Cvss { vector, score }),
             aliases: ids,
             references: advisory.references.clone(),
         },

@@ -1,6 +1,7 @@
 //! Vulnerabilities: advisories, their import into the database, version ordering and matching.
 
 pub mod advisory;
+pub mod cvss;
 pub mod db;
 pub mod import;
 pub mod matcher;
