@@ -80,12 +80,42 @@ fn pip_packages_report_pypa_advisories() {
     assert!(finding(&report, "CVE-2020-1747", "pyyaml").is_some());
     // requests 2.31.0 is the fix of CVE-2023-32681: not reported.
     assert!(finding(&report, "CVE-2023-32681", "requests").is_none());
+    // The per-package view: one `Package` finding listing jinja2's CVEs and the version that
+    // fixes them all.
+    let jinja_cves: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "CVE" && f["package"]["name"] == "Jinja2")
+        .collect();
+    let rollup = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["category"] == "Package" && f["title"] == "Jinja2 2.10")
+        .expect("a Package finding for jinja2");
+    assert_eq!(
+        rollup["aliases"].as_array().unwrap().len(),
+        jinja_cves.len()
+    );
+    assert!(
+        jinja_cves
+            .iter()
+            .any(|f| f["fixed_version"] == rollup["fixed_version"]),
+        "{rollup}"
+    );
+    assert!(
+        rollup["description"]
+            .as_str()
+            .unwrap()
+            .contains("CVE-2019-10906")
+    );
     // One finding per (vulnerability, package).
     let mut keys: Vec<String> = report["findings"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{} {}", f["title"], f["package"]["name"]))
+        .map(|f| format!("{} {} {}", f["category"], f["title"], f["package"]["name"]))
         .collect();
     let n = keys.len();
     keys.sort();

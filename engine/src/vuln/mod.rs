@@ -5,13 +5,14 @@ pub mod cvss;
 pub mod db;
 pub mod import;
 pub mod matcher;
+pub mod rollup;
 pub mod version;
 
 use crate::error::Result;
 use crate::report::{Category, Database, Report, Summary};
 
-/// Match the report's packages against `db`: replaces its CVE and malicious-package findings,
-/// records the database version, and recounts the summary. A database never imported changes
+/// Match the report's packages against `db`: replaces its CVE, malicious-package and
+/// per-package findings, records the database version, and recounts the summary. A database never imported changes
 /// nothing.
 pub fn apply(report: &mut Report, db: &db::VulnDb) -> Result<()> {
     let Some(info) = db.info()? else {
@@ -20,9 +21,12 @@ pub fn apply(report: &mut Report, db: &db::VulnDb) -> Result<()> {
     let found = matcher::match_packages(db, &report.packages, report.image.os.as_ref())?;
     report.findings.retain(|f| {
         !(f.category == Category::Cve
-            || (f.category == Category::MaliciousFile && f.package.is_some()))
+            || (f.category == Category::MaliciousFile && f.package.is_some())
+            || f.rule_id.as_deref() == Some(rollup::RULE))
     });
+    let per_package = rollup::package_findings(&found, &report.packages);
     report.findings.extend(found);
+    report.findings.extend(per_package);
     report.database = Some(Database {
         version: info.version(),
         updated_at: info.updated_at,
