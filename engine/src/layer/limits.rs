@@ -51,6 +51,9 @@ impl std::fmt::Display for Exceeded {
     }
 }
 
+/// File contents up to this size are read without a reservation: workers × this is small.
+pub const SMALL_READ: u64 = 1 << 20;
+
 /// Counters shared by every layer of one scan, and the flag that stops them all.
 #[derive(Debug, Default)]
 pub struct Budget {
@@ -59,6 +62,28 @@ pub struct Budget {
     entries: AtomicU64,
     exceeded: std::sync::Mutex<Option<Exceeded>>,
     stop: AtomicBool,
+    /// Bytes of large file contents held by all workers together.
+    content_held: std::sync::Mutex<u64>,
+    content_freed: std::sync::Condvar,
+}
+
+/// A reservation of content bytes; released when dropped.
+#[derive(Debug)]
+pub struct ContentPermit<'a> {
+    budget: &'a Budget,
+    bytes: u64,
+}
+
+impl Drop for ContentPermit<'_> {
+    fn drop(&mut self) {
+        let mut held = self
+            .budget
+            .content_held
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *held = held.saturating_sub(self.bytes);
+        self.budget.content_freed.notify_all();
+    }
 }
 
 impl Budget {
@@ -103,6 +128,26 @@ impl Budget {
         let mut first = self.exceeded.lock().unwrap_or_else(|p| p.into_inner());
         self.stop.store(true, Ordering::Relaxed);
         *first.get_or_insert(e)
+    }
+
+    /// Reserve `bytes` for one file's content. Large reads of all workers together stay within
+    /// the per-file limit, so peak memory does not grow with the number of workers; a worker
+    /// waits while others hold the budget (each holds at most one permit, so this cannot
+    /// deadlock).
+    pub fn reserve_content(&self, bytes: u64) -> ContentPermit<'_> {
+        let limit = self.limits.max_file_read.max(SMALL_READ);
+        let mut held = self.content_held.lock().unwrap_or_else(|p| p.into_inner());
+        while *held > 0 && *held + bytes > limit {
+            held = self
+                .content_freed
+                .wait(held)
+                .unwrap_or_else(|p| p.into_inner());
+        }
+        *held += bytes;
+        ContentPermit {
+            budget: self,
+            bytes,
+        }
     }
 
     /// The first limit exceeded, if any.
@@ -150,6 +195,30 @@ impl<R: Read> Read for Metered<'_, R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn content_reservations_share_one_budget() {
+        let b = Budget::new(Limits {
+            max_file_read: 10 << 20,
+            ..Limits::default()
+        });
+        let first = b.reserve_content(8 << 20);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                let _second = b.reserve_content(8 << 20);
+                tx.send(()).unwrap();
+            });
+            // The second reservation waits while the first holds the budget.
+            assert!(
+                rx.recv_timeout(std::time::Duration::from_millis(200))
+                    .is_err()
+            );
+            drop(first);
+            rx.recv_timeout(std::time::Duration::from_secs(10)).unwrap();
+        });
+        assert_eq!(*b.content_held.lock().unwrap(), 0);
+    }
 
     #[test]
     fn size_limit_trips_once_and_stops_all() {

@@ -6,7 +6,7 @@ use crate::digest::{Mismatch, Verify};
 use crate::error::Error;
 use crate::image::LayerRef;
 use crate::layer::decompress::{Compression, read_head};
-use crate::layer::limits::{Budget, Exceeded, Metered};
+use crate::layer::limits::{Budget, Exceeded, Metered, SMALL_READ};
 use crate::layer::path::{file_name, join, normalize, parent};
 use serde::{Deserialize, Serialize};
 use std::cell::Cell;
@@ -273,8 +273,14 @@ fn walk_tar(
         };
         content.clear();
         let mut truncated = false;
+        let mut permit = None;
         if kind == EntryKind::File && cap > 0 {
             let want = cap.min(budget.limits().max_file_read).min(size);
+            if want > SMALL_READ {
+                permit = Some(budget.reserve_content(want));
+                // Exactly what is needed: growing by doubling would hold up to twice as much.
+                content = Vec::with_capacity(usize::try_from(want).unwrap_or(usize::MAX));
+            }
             (&mut entry)
                 .take(want)
                 .read_to_end(&mut content)
@@ -292,6 +298,10 @@ fn walk_tar(
             truncated = size > want;
         }
         visitor.visit(&meta, &content, truncated);
+        if permit.take().is_some() {
+            // Give a large buffer back rather than keep it for the rest of the layer.
+            content = Vec::new();
+        }
     }
     Ok(count)
 }
