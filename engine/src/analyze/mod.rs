@@ -98,6 +98,27 @@ pub fn below_any(dir: &str, paths: &[&str]) -> bool {
     })
 }
 
+/// For analyzers that need a whole file: `Ok(false)` for entries without content (a symlink
+/// in its place), an error when the file was larger than `limit` and so not read whole.
+pub fn whole_file(entry: &EntryMeta, truncated: bool, limit: u64) -> Result<bool, String> {
+    if !is_file(entry) {
+        return Ok(false);
+    }
+    if truncated {
+        return Err(format!(
+            "/{}: larger than {limit} bytes, not read",
+            entry.path
+        ));
+    }
+    Ok(true)
+}
+
+/// What executable analyzers want: regular files with an execute bit, up to `max` bytes.
+pub fn wants_executable(entry: &EntryMeta, max: u64) -> Option<Want> {
+    (entry.kind == EntryKind::File && entry.mode & 0o111 != 0 && entry.size <= max)
+        .then_some(Want::Content(max))
+}
+
 /// Whether an entry kind has content.
 pub fn is_file(entry: &EntryMeta) -> bool {
     entry.kind == EntryKind::File

@@ -3,7 +3,7 @@
 //! Not RFC 822: one `X:value` line per field, single-letter keys, records separated by blank
 //! lines, no continuation lines.
 
-use crate::analyze::{Analyzer, Artifact, Want, is_file};
+use crate::analyze::{Analyzer, Artifact, Want, whole_file};
 use crate::layer::walk::EntryMeta;
 use crate::report::Package;
 
@@ -36,14 +36,8 @@ impl Analyzer for ApkAnalyzer {
         content: &[u8],
         truncated: bool,
     ) -> Result<Vec<Artifact>, String> {
-        if !is_file(entry) {
+        if !whole_file(entry, truncated, MAX_INSTALLED)? {
             return Ok(Vec::new());
-        }
-        if truncated {
-            return Err(format!(
-                "/{}: larger than {MAX_INSTALLED} bytes, not read",
-                entry.path
-            ));
         }
         let (packages, problems) = parse_installed(&String::from_utf8_lossy(content));
         let mut out = vec![Artifact::Packages(packages)];

@@ -1,7 +1,7 @@
 //! PHP Composer: `vendor/composer/installed.json` (Composer 1's array and Composer 2's
 //! `{"packages": […]}`).
 
-use crate::analyze::{Analyzer, Artifact, Want, is_file};
+use crate::analyze::{Analyzer, Artifact, Want, whole_file};
 use crate::layer::walk::EntryMeta;
 use crate::report::Package;
 use serde::Deserialize;
@@ -40,14 +40,8 @@ impl Analyzer for ComposerAnalyzer {
         content: &[u8],
         truncated: bool,
     ) -> Result<Vec<Artifact>, String> {
-        if !is_file(entry) {
+        if !whole_file(entry, truncated, MAX_INSTALLED)? {
             return Ok(Vec::new());
-        }
-        if truncated {
-            return Err(format!(
-                "/{}: larger than {MAX_INSTALLED} bytes, not read",
-                entry.path
-            ));
         }
         let (packages, skipped) =
             parse_installed(content).map_err(|e| format!("/{}: {e}", entry.path))?;

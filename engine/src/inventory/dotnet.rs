@@ -1,6 +1,6 @@
 //! .NET: the `*.deps.json` a published application carries, listing its NuGet packages.
 
-use crate::analyze::{Analyzer, Artifact, Want, is_file};
+use crate::analyze::{Analyzer, Artifact, Want, whole_file};
 use crate::layer::walk::EntryMeta;
 use crate::report::Package;
 
@@ -32,14 +32,8 @@ impl Analyzer for DotnetAnalyzer {
         content: &[u8],
         truncated: bool,
     ) -> Result<Vec<Artifact>, String> {
-        if !is_file(entry) {
+        if !whole_file(entry, truncated, MAX_DEPS)? {
             return Ok(Vec::new());
-        }
-        if truncated {
-            return Err(format!(
-                "/{}: larger than {MAX_DEPS} bytes, not read",
-                entry.path
-            ));
         }
         let packages = parse_deps(content).map_err(|e| format!("/{}: {e}", entry.path))?;
         Ok(vec![Artifact::Packages(packages)])

@@ -1,6 +1,6 @@
 //! dpkg: `/var/lib/dpkg/status`, and `status.d/*` as distroless images ship it.
 
-use crate::analyze::{Analyzer, Artifact, Want, is_file};
+use crate::analyze::{Analyzer, Artifact, Want, whole_file};
 use crate::inventory::stanza;
 use crate::layer::walk::EntryMeta;
 use crate::report::Package;
@@ -41,14 +41,8 @@ impl Analyzer for DpkgAnalyzer {
         content: &[u8],
         truncated: bool,
     ) -> Result<Vec<Artifact>, String> {
-        if !is_file(entry) {
+        if !whole_file(entry, truncated, MAX_STATUS)? {
             return Ok(Vec::new());
-        }
-        if truncated {
-            return Err(format!(
-                "/{}: larger than {MAX_STATUS} bytes, not read",
-                entry.path
-            ));
         }
         let (packages, problems) = parse_status(&String::from_utf8_lossy(content));
         let mut out = vec![Artifact::Packages(packages)];

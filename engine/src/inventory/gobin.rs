@@ -2,7 +2,7 @@
 //! `go version -m` prints), found and decoded as Go's `debug/buildinfo` does.
 
 use crate::analyze::{Analyzer, Artifact, Want, is_file};
-use crate::layer::walk::{EntryKind, EntryMeta};
+use crate::layer::walk::EntryMeta;
 use crate::report::Package;
 use object::elf::{FileHeader32, FileHeader64, PF_W, PF_X, PT_LOAD};
 use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};
@@ -51,8 +51,7 @@ impl Analyzer for GoBinaryAnalyzer {
     }
 
     fn wants(&self, entry: &EntryMeta) -> Option<Want> {
-        (entry.kind == EntryKind::File && entry.mode & 0o111 != 0 && entry.size <= MAX_BINARY)
-            .then_some(Want::Content(MAX_BINARY))
+        crate::analyze::wants_executable(entry, MAX_BINARY)
     }
 
     fn analyze(
@@ -403,6 +402,7 @@ pub fn stdlib_version(go: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::layer::walk::EntryKind;
 
     const MODINFO: &str = "path\texample.com/app/cmd/app\n\
         mod\texample.com/app\t(devel)\t\n\

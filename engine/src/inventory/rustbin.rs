@@ -7,7 +7,7 @@
 //! collide with an unrelated crate on crates.io.
 
 use crate::analyze::{Analyzer, Artifact, Want, is_file};
-use crate::layer::walk::{EntryKind, EntryMeta};
+use crate::layer::walk::EntryMeta;
 use crate::report::Package;
 use auditable_info::Error;
 use serde::Deserialize;
@@ -37,8 +37,7 @@ impl Analyzer for RustBinaryAnalyzer {
     }
 
     fn wants(&self, entry: &EntryMeta) -> Option<Want> {
-        (entry.kind == EntryKind::File && entry.mode & 0o111 != 0 && entry.size <= MAX_BINARY)
-            .then_some(Want::Content(MAX_BINARY))
+        crate::analyze::wants_executable(entry, MAX_BINARY)
     }
 
     fn analyze(
