@@ -22,6 +22,8 @@ struct Cli {
 enum Command {
     /// Scan one image.
     Scan(cli::scan::ScanArgs),
+    /// Match every stored inventory against the current database, without reading images.
+    Rematch,
     /// Manage the vulnerability database.
     #[command(subcommand)]
     Db(cli::db::DbCommand),
@@ -40,6 +42,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(args, &data_dir),
         Command::Db(command) => cli::db::run(command, &data_dir),
+        Command::Rematch => cli::db::rematch(&data_dir),
     };
     match result {
         Ok(code) => code,

@@ -1,21 +1,7 @@
 //! The layer cache: a cached layer is not read again; a fresh data directory reads it.
 
-use assure_tests::system::{ContainerdEnv, assure};
+use assure_tests::system::{ContainerdEnv, assure, copy_dir};
 use serde_json::Value;
-use std::path::Path;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn cached_layers_are_not_read_again() {

@@ -4,7 +4,7 @@
 use assure_tests::data::test_data;
 use assure_tests::ground_truth_bin::go_image;
 use assure_tests::ground_truth_lang::{PIP_PINS, pip_image};
-use assure_tests::system::assure;
+use assure_tests::system::{assure, copy_dir};
 use serde_json::Value;
 use std::path::Path;
 
@@ -201,4 +201,45 @@ fn malformed_records_are_skipped_and_a_broken_archive_changes_nothing() {
         "{stderr}"
     );
     assert_eq!(status(&data), before);
+}
+
+#[test]
+fn rematch_reports_new_findings_without_reading_the_image() {
+    let Some(data_dir) = test_data() else { return };
+    let Some(image) = pip_image(PIP_PINS) else {
+        return;
+    };
+    let work = tempfile::tempdir().unwrap();
+    let data = work.path().join("data");
+    // A copy of the image that disappears after the first scan: rematch cannot read it.
+    let layout = work.path().join("oci");
+    copy_dir(&image.layout, &layout);
+    let first = scan(&data, &layout);
+    assert!(first["findings"].as_array().unwrap().is_empty());
+    std::fs::remove_dir_all(&layout).unwrap();
+
+    let out = import(
+        &data,
+        &[&data_dir.join("osv-pypi/pypa-advisory-database-vulns.tar.zst")],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = assure(&data, &["rematch"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(first["image"]["digest"].as_str().unwrap()),
+        "{stdout}"
+    );
+    assert!(stdout.contains("+ CVE-2019-10906 Jinja2 2.10"), "{stdout}");
+    // Matching again against the same database changes nothing.
+    let again = String::from_utf8_lossy(&assure(&data, &["rematch"]).stdout).into_owned();
+    assert!(again.contains("0 appeared, 0 disappeared"), "{again}");
 }

@@ -5,6 +5,7 @@ pub mod cvss;
 pub mod db;
 pub mod import;
 pub mod matcher;
+pub mod rematch;
 pub mod rollup;
 pub mod version;
 

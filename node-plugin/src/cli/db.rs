@@ -32,6 +32,33 @@ pub struct StatusArgs {
     format: String,
 }
 
+/// Run `assure rematch`: match every stored inventory against the current database.
+pub fn rematch(data_dir: &Path) -> Result<ExitCode> {
+    let cache = Cache::open(data_dir)?;
+    let db = VulnDb::new(cache.sled());
+    let store = assure_engine::vuln::rematch::ImageStore::new(&cache.sled())?;
+    let changes = store.rematch(&db)?;
+    for c in &changes {
+        println!(
+            "{} ({}): {} appeared, {} disappeared",
+            c.reference,
+            c.digest,
+            c.appeared.len(),
+            c.disappeared.len()
+        );
+        for a in &c.appeared {
+            println!("  + {a}");
+        }
+        for d in &c.disappeared {
+            println!("  - {d}");
+        }
+    }
+    if changes.is_empty() {
+        println!("no scanned images stored yet");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Run an `assure db` subcommand.
 pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
     let cache = Cache::open(data_dir)?;

@@ -3,9 +3,11 @@
 use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
 use assure_engine::layer::limits::Limits;
+use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
 use assure_engine::vuln::db::VulnDb;
+use assure_engine::vuln::rematch::ImageStore;
 use assure_engine::{Cache, Platform, ScanOptions, Scanner};
 use clap::{Args, ValueEnum};
 use std::path::{Path, PathBuf};
@@ -115,6 +117,10 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     let mut report = scanner.scan(source.as_ref())?;
     assure_engine::vuln::apply(&mut report, &vulndb)?;
     report.environment = args.environment.clone();
+    if report.status == Status::Scanned {
+        // Kept so `assure rematch` can match the inventory again without reading the image.
+        ImageStore::new(&cache.sled())?.put(&report)?;
+    }
     let rendered = match args.format {
         Format::Json => report.to_json() + "\n",
         Format::Table => table::render(&report),
