@@ -78,7 +78,7 @@ impl Scanner {
     /// Scan the image `source` points at.
     pub fn scan(&self, source: &dyn BlobSource) -> Result<Report> {
         let analysis = self.analyze(source)?;
-        Ok(build_report(&analysis, &self.options.limits))
+        Ok(build_report(&analysis))
     }
 
     /// Resolve the image and analyse its layers (the part of a scan that reads the image).
@@ -182,7 +182,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// Assemble the report of an analysed image.
-pub fn build_report(analysis: &Analysis, limits: &Limits) -> Report {
+pub fn build_report(analysis: &Analysis) -> Report {
     let image = &analysis.image;
     let info = ImageInfo {
         reference: image.reference.clone(),
@@ -206,7 +206,6 @@ pub fn build_report(analysis: &Analysis, limits: &Limits) -> Report {
         report.verdict.passed = false;
         report.verdict.violations.push(message.clone());
         report.message = Some(message);
-        let _ = limits;
         return report;
     }
     let mut report = Report::new(Status::Scanned, info);

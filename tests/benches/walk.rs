@@ -1062,7 +1062,7 @@ fn scan_only(image: &Path, workers: usize, analyzers: &str) -> Result<()> {
         }
     };
     let analysis = scanner.analyze(source.as_ref())?;
-    let report = build_report(&analysis, &limits);
+    let report = build_report(&analysis);
     let elapsed = start.elapsed();
     if report.status != Status::Scanned {
         bail!(
