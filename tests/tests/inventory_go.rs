@@ -5,8 +5,7 @@
 use assure_engine::inventory::gobin::{BuildInfo, Module, build_info};
 use assure_tests::ground_truth::have;
 use assure_tests::ground_truth_bin::{GO_NET, GO_TEXT_REPLACEMENT, go_image, go_version_m};
-use assure_tests::system::assure;
-use serde_json::Value;
+use assure_tests::ground_truth_lang::{packages_of as scanned_packages, scan};
 use std::path::{Path, PathBuf};
 
 /// Our decoding in `go version -m`'s terms (see [`go_version_m`]).
@@ -170,28 +169,8 @@ fn scanned_image_lists_go_modules_with_purls() {
     let expected = packages_of(&theirs.go_version, &theirs.modules);
     assert!(expected.len() >= 3, "{expected:?}");
 
-    let data = tempfile::tempdir().unwrap();
-    let out = assure(
-        data.path(),
-        &[
-            "scan",
-            "--format",
-            "json",
-            &format!("oci:{}:1", image.layout.display()),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let golang: Vec<&Value> = report["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["type"] == "golang")
-        .collect();
+    let report = scan(&image.layout);
+    let golang = scanned_packages(&report, "golang");
     let mut got: Vec<(String, String)> = golang
         .iter()
         .map(|p| {

@@ -4,8 +4,7 @@
 
 use assure_engine::inventory::rustbin::audit_packages;
 use assure_tests::ground_truth_bin::rust_image;
-use assure_tests::system::assure;
-use serde_json::Value;
+use assure_tests::ground_truth_lang::{packages_of, scan};
 
 #[test]
 fn audit_data_equals_cargo_tree() {
@@ -27,28 +26,8 @@ fn audit_data_equals_cargo_tree() {
     got.sort();
     assert_eq!(got, expected);
 
-    let data = tempfile::tempdir().unwrap();
-    let out = assure(
-        data.path(),
-        &[
-            "scan",
-            "--format",
-            "json",
-            &format!("oci:{}:1", image.layout.display()),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let cargo: Vec<&Value> = report["packages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["type"] == "cargo")
-        .collect();
+    let report = scan(&image.layout);
+    let cargo = packages_of(&report, "cargo");
     let mut scanned: Vec<(String, String)> = cargo
         .iter()
         .map(|p| {
