@@ -8,6 +8,7 @@
 
 pub mod analyze;
 pub mod cache;
+pub mod detect;
 pub mod digest;
 pub mod error;
 pub mod image;

@@ -3,6 +3,7 @@
 use crate::analyze::layer::LayerVisitor;
 use crate::analyze::{self, Analyzer, Artifact, LayerAnalysis};
 use crate::cache::LayerCache;
+use crate::detect::{ConfigDetector, Detection};
 use crate::error::{Error, Result};
 use crate::image::{self, LayerRef, Platform, ResolvedImage};
 use crate::layer::limits::{Budget, Exceeded, Limits};
@@ -38,6 +39,7 @@ impl Default for ScanOptions {
 pub struct Scanner {
     options: ScanOptions,
     analyzers: Vec<Arc<dyn Analyzer>>,
+    config_detectors: Vec<Arc<dyn ConfigDetector>>,
     cache: Option<Arc<dyn LayerCache>>,
 }
 
@@ -51,6 +53,8 @@ pub struct Analysis {
     pub cached_layers: usize,
     /// The limit the image went over, if any.
     pub exceeded: Option<Exceeded>,
+    /// What the config detectors found in the image configuration.
+    pub config_detections: Vec<Detection>,
 }
 
 impl Scanner {
@@ -59,6 +63,7 @@ impl Scanner {
         Scanner {
             options,
             analyzers: analyze::default_analyzers(),
+            config_detectors: Vec::new(),
             cache: None,
         }
     }
@@ -75,6 +80,12 @@ impl Scanner {
         self
     }
 
+    /// Replace the list of image-config detectors.
+    pub fn with_config_detectors(mut self, detectors: Vec<Arc<dyn ConfigDetector>>) -> Self {
+        self.config_detectors = detectors;
+        self
+    }
+
     /// Scan the image `source` points at.
     pub fn scan(&self, source: &dyn BlobSource) -> Result<Report> {
         let analysis = self.analyze(source)?;
@@ -84,6 +95,11 @@ impl Scanner {
     /// Resolve the image and analyse its layers (the part of a scan that reads the image).
     pub fn analyze(&self, source: &dyn BlobSource) -> Result<Analysis> {
         let image = image::resolve(source, &self.options.platform)?;
+        let config_detections = self
+            .config_detectors
+            .iter()
+            .flat_map(|d| d.detect(&image.config))
+            .collect();
         let budget = Budget::new(self.options.limits);
         let set = analyze::set_version(&self.analyzers);
         let options = format!("read{}", self.options.limits.max_file_read);
@@ -136,6 +152,7 @@ impl Scanner {
                 layers: Vec::new(),
                 cached_layers,
                 exceeded: Some(exceeded),
+                config_detections,
             });
         }
         let mut layers = Vec::with_capacity(slots.len());
@@ -158,6 +175,7 @@ impl Scanner {
             layers,
             cached_layers,
             exceeded: None,
+            config_detections,
         })
     }
 
@@ -217,6 +235,9 @@ pub fn build_report(analysis: &Analysis) -> Report {
         &image.layers,
         report.image.os.as_ref(),
     );
+    let digests: Vec<&str> = image.layers.iter().map(|l| l.digest.as_str()).collect();
+    report.findings =
+        crate::detect::findings(&analysis.layers, &digests, &analysis.config_detections);
     for (path, entry) in &view {
         for a in &entry.result.artifacts {
             if let Artifact::Warning(w) = a {
@@ -236,6 +257,7 @@ pub fn build_report(analysis: &Analysis) -> Report {
             ));
         }
     }
+    report.summary = crate::report::Summary::of(&report.findings);
     report
 }
 

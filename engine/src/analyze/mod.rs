@@ -58,6 +58,8 @@ pub enum Artifact {
     Packages(Vec<crate::report::Package>),
     /// Licences a file states for the package it belongs to (Debian copyright files).
     Licenses(Vec<String>),
+    /// A problem a content detector found in the file.
+    Detection(crate::detect::Detection),
     /// Something the user should know: a malformed record skipped, a limit reached.
     Warning(String),
 }
