@@ -99,3 +99,23 @@ pub fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+/// `assure scan --format json REFERENCE` with the data directory `data_dir`; the report.
+/// Panics with assure's stderr when the scan fails.
+pub fn scan_json(data_dir: &std::path::Path, reference: &str) -> serde_json::Value {
+    let out = assure(data_dir, &["scan", "--format", "json", reference]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("the JSON report parses")
+}
+
+/// `assure db import PATHS…` with the data directory `data_dir`.
+pub fn db_import(data_dir: &std::path::Path, paths: &[&std::path::Path]) -> Output {
+    let mut args = vec!["db".to_string(), "import".to_string()];
+    args.extend(paths.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    assure(data_dir, &args)
+}

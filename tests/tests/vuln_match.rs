@@ -4,33 +4,16 @@
 use assure_tests::data::test_data;
 use assure_tests::ground_truth_bin::go_image;
 use assure_tests::ground_truth_lang::{PIP_PINS, pip_image};
-use assure_tests::system::{assure, copy_dir};
+use assure_tests::system::{assure, copy_dir, db_import, scan_json};
 use serde_json::Value;
 use std::path::Path;
 
 fn import(data: &Path, paths: &[&Path]) -> std::process::Output {
-    let mut args = vec!["db".to_string(), "import".to_string()];
-    args.extend(paths.iter().map(|p| p.display().to_string()));
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    assure(data, &args)
+    db_import(data, paths)
 }
 
 fn scan(data: &Path, layout: &Path) -> Value {
-    let out = assure(
-        data,
-        &[
-            "scan",
-            "--format",
-            "json",
-            &format!("oci:{}:1", layout.display()),
-        ],
-    );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).unwrap()
+    scan_json(data, &format!("oci:{}:1", layout.display()))
 }
 
 fn finding<'a>(report: &'a Value, title: &str, package: &str) -> Option<&'a Value> {

@@ -76,22 +76,19 @@ impl Detection {
             (p, _) => p,
         };
         Finding {
-            id: hex::encode(&h.finalize()[..8]),
-            category: self.category,
-            title: self.title,
             description: self.description,
-            severity: self.severity,
-            environment: None,
-            ruleset: None,
             rule_id: Some(self.rule_id),
-            package: None,
-            fixed_version: None,
             path,
             layer: layer.map(str::to_string),
             evidence: self.evidence,
-            cvss: None,
             aliases: self.aliases,
             references: self.references,
+            ..Finding::new(
+                hex::encode(&h.finalize()[..8]),
+                self.category,
+                self.title,
+                self.severity,
+            )
         }
     }
 

@@ -247,6 +247,52 @@ pub struct Finding {
     /// Links.
     #[serde(default)]
     pub references: Vec<String>,
+    /// Set when the vulnerability is known to be exploited in the wild.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exploited: Option<KnownExploited>,
+}
+
+impl Finding {
+    /// A finding with only its identity, category, title and severity filled in.
+    pub fn new(
+        id: impl Into<String>,
+        category: Category,
+        title: impl Into<String>,
+        severity: Severity,
+    ) -> Finding {
+        Finding {
+            id: id.into(),
+            category,
+            title: title.into(),
+            description: None,
+            severity,
+            environment: None,
+            ruleset: None,
+            rule_id: None,
+            package: None,
+            fixed_version: None,
+            path: None,
+            layer: None,
+            evidence: None,
+            cvss: None,
+            aliases: Vec::new(),
+            references: Vec::new(),
+            exploited: None,
+        }
+    }
+}
+
+/// Evidence that a vulnerability is exploited in the wild.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KnownExploited {
+    /// Who says so (`CISA KEV`).
+    pub source: String,
+    /// Since when (the catalog's date added).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_added: Option<String>,
+    /// Whether it is known to be used in ransomware campaigns.
+    #[serde(default)]
+    pub ransomware: bool,
 }
 
 /// A CVSS vector and its base score.

@@ -54,6 +54,9 @@ pub struct Affected {
     /// A severity word for this package alone (GHSA, distro ratings).
     #[serde(default)]
     pub severity_label: Option<String>,
+    /// Version requirements, for feeds that state them instead of ranges (RustSec, Node.js WG).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirements: Option<crate::vuln::requirements::Requirements>,
 }
 
 /// A range of affected versions.
@@ -79,6 +82,25 @@ pub enum Event {
     Limit(String),
 }
 
+/// Id prefixes of distribution advisories.
+const DISTRO_PREFIXES: &[&str] = &[
+    "ALSA-",
+    "ALBA-",
+    "ALEA-",
+    "RLSA-",
+    "RHSA-",
+    "RHBA-",
+    "DSA-",
+    "DLA-",
+    "DTSA-",
+    "USN-",
+    "SUSE-",
+    "openSUSE-",
+    "ELSA-",
+    "ALAS",
+    "MGASA-",
+];
+
 fn str_of(v: &Value) -> Option<String> {
     v.as_str().map(str::to_string).filter(|s| !s.is_empty())
 }
@@ -90,6 +112,46 @@ fn strings(v: &Value) -> Vec<String> {
 }
 
 impl Advisory {
+    /// Keep the affected entries whose ecosystem we can order; fail, naming the problem, when
+    /// none is left or a range bound does not parse as a version of its ecosystem (a range we
+    /// cannot evaluate must not silently match nothing).
+    pub fn validate(mut self) -> Result<Advisory, String> {
+        use crate::vuln::version::Scheme;
+        let mut unknown = Vec::new();
+        let mut kept = Vec::new();
+        for a in std::mem::take(&mut self.affected) {
+            let Some(scheme) = Scheme::for_ecosystem(&a.ecosystem) else {
+                unknown.push(a.ecosystem);
+                continue;
+            };
+            for r in a.ranges.iter().filter(|r| r.kind != "GIT") {
+                for e in &r.events {
+                    let (Event::Introduced(v) | Event::Fixed(v) | Event::LastAffected(v)) = e
+                    else {
+                        continue;
+                    };
+                    if v != "0" && scheme.parse(v).is_err() {
+                        return Err(format!(
+                            "{}: {} {}: unparsable version {v:?} in a range",
+                            self.id, a.ecosystem, a.name
+                        ));
+                    }
+                }
+            }
+            kept.push(a);
+        }
+        if kept.is_empty() {
+            unknown.dedup();
+            return Err(format!(
+                "{}: unknown ecosystem {}",
+                self.id,
+                unknown.join(", ")
+            ));
+        }
+        self.affected = kept;
+        Ok(self)
+    }
+
     /// Whether this is a malicious-package record (OpenSSF `MAL-…`).
     pub fn is_malicious(&self) -> bool {
         self.id.starts_with("MAL-")
@@ -139,6 +201,7 @@ impl Advisory {
                 ranges,
                 versions: strings(&a["versions"]),
                 severity_label,
+                requirements: None,
             });
         }
         if affected.is_empty() {
@@ -150,16 +213,35 @@ impl Advisory {
             .flatten()
             .filter_map(|s| Some((str_of(&s["type"])?, str_of(&s["score"])?)))
             .collect();
+        // Distribution advisories (ALSA, RHSA, DSA, USN…) fix the CVEs they list as `related`
+        // or `upstream`; elsewhere `related` means a different vulnerability.
+        let distro = DISTRO_PREFIXES.iter().any(|p| id.starts_with(p));
+        let mut aliases: Vec<String> = strings(&v["aliases"])
+            .into_iter()
+            .chain(strings(&v["upstream"]))
+            .chain(if distro {
+                strings(&v["related"])
+            } else {
+                Vec::new()
+            })
+            .filter(|a| *a != id)
+            .collect();
+        aliases.dedup();
+        let summary = str_of(&v["summary"]);
+        // Red Hat style summaries start with the rating: "Moderate: bash security update".
+        let summary_rating = summary
+            .as_deref()
+            .and_then(|s| s.split_once(": "))
+            .map(|(r, _)| r)
+            .filter(|r| ["Critical", "Important", "Moderate", "Low"].contains(r))
+            .map(str::to_string);
         Ok(Advisory {
-            aliases: strings(&v["aliases"])
-                .into_iter()
-                .filter(|a| *a != id)
-                .collect(),
-            summary: str_of(&v["summary"]),
+            aliases,
+            summary,
             details: str_of(&v["details"]),
             withdrawn: str_of(&v["withdrawn"]).is_some(),
             cvss,
-            severity_label: str_of(&v["database_specific"]["severity"]),
+            severity_label: str_of(&v["database_specific"]["severity"]).or(summary_rating),
             references: v["references"]
                 .as_array()
                 .into_iter()

@@ -5,7 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::vuln::advisory::{Advisory, Affected};
-use crate::vuln::import::{ImportStats, read_path};
+use crate::vuln::import::{Exploited, ImportStats, Record, read_path};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -75,16 +75,23 @@ impl VulnDb {
         }
     }
 
-    fn trees(&self, generation: u64) -> Result<(sled::Tree, sled::Tree)> {
-        let by_pkg = self
-            .db
-            .open_tree(format!("vuln.{generation}.pkg"))
-            .map_err(err)?;
-        let adv = self
-            .db
-            .open_tree(format!("vuln.{generation}.adv"))
-            .map_err(err)?;
-        Ok((by_pkg, adv))
+    fn trees(&self, generation: u64) -> Result<Trees> {
+        let open = |kind: &str| {
+            self.db
+                .open_tree(format!("vuln.{generation}.{kind}"))
+                .map_err(err)
+        };
+        Ok(Trees {
+            by_pkg: open("pkg")?,
+            adv: open("adv")?,
+            kev: open("kev")?,
+        })
+    }
+
+    fn drop_generation(&self, generation: u64) {
+        for kind in TREES {
+            let _ = self.db.drop_tree(format!("vuln.{generation}.{kind}"));
+        }
     }
 
     /// Import advisories from `paths` into a new generation (previous advisories are kept;
@@ -92,32 +99,29 @@ impl VulnDb {
     pub fn import(&self, paths: &[PathBuf]) -> Result<(DbInfo, ImportStats)> {
         let previous = self.info()?;
         let generation = previous.as_ref().map_or(1, |p| p.generation + 1);
-        let (by_pkg, adv) = self.trees(generation)?;
+        let trees = self.trees(generation)?;
         let result = (|| -> Result<ImportStats> {
-            by_pkg.clear().map_err(err)?;
-            adv.clear().map_err(err)?;
-            if let Some(p) = &previous {
-                let (old_pkg, old_adv) = self.trees(p.generation)?;
-                for kv in old_pkg.iter() {
+            let old = previous
+                .as_ref()
+                .map(|p| self.trees(p.generation))
+                .transpose()?;
+            for (i, new) in trees.all().into_iter().enumerate() {
+                new.clear().map_err(err)?;
+                for kv in old.iter().flat_map(|t| t.all()[i].iter()) {
                     let (k, v) = kv.map_err(err)?;
-                    by_pkg.insert(k, v).map_err(err)?;
-                }
-                for kv in old_adv.iter() {
-                    let (k, v) = kv.map_err(err)?;
-                    adv.insert(k, v).map_err(err)?;
+                    new.insert(k, v).map_err(err)?;
                 }
             }
             let mut stats = ImportStats::default();
             for path in paths {
-                read_path(path, &mut stats, &mut |a| store(&by_pkg, &adv, a))?;
+                read_path(path, &mut stats, &mut |r| store(&trees, r))?;
             }
             Ok(stats)
         })();
         let stats = match result {
             Ok(s) => s,
             Err(e) => {
-                let _ = self.db.drop_tree(format!("vuln.{generation}.pkg"));
-                let _ = self.db.drop_tree(format!("vuln.{generation}.adv"));
+                self.drop_generation(generation);
                 return Err(e);
             }
         };
@@ -129,7 +133,7 @@ impl VulnDb {
         let info = DbInfo {
             generation,
             updated_at: crate::report::sbom::now(),
-            advisories: adv.len() as u64,
+            advisories: trees.adv.len() as u64,
             sources,
         };
         let meta = self.db.open_tree(META).map_err(err)?;
@@ -137,8 +141,7 @@ impl VulnDb {
             .map_err(err)?;
         self.db.flush().map_err(err)?;
         if let Some(p) = previous {
-            let _ = self.db.drop_tree(format!("vuln.{}.pkg", p.generation));
-            let _ = self.db.drop_tree(format!("vuln.{}.adv", p.generation));
+            self.drop_generation(p.generation);
         }
         Ok((info, stats))
     }
@@ -153,7 +156,7 @@ impl VulnDb {
         let Some(info) = self.info()? else {
             return Ok(Vec::new());
         };
-        let (by_pkg, adv) = self.trees(info.generation)?;
+        let Trees { by_pkg, adv, .. } = self.trees(info.generation)?;
         let mut out = Vec::new();
         for kv in by_pkg.scan_prefix(package_key(ecosystem, name)) {
             let (k, v) = kv.map_err(err)?;
@@ -171,9 +174,50 @@ impl VulnDb {
         }
         Ok(out)
     }
+
+    /// Whether `cve` is known to be exploited, and by whose account.
+    pub fn exploited(&self, cve: &str) -> Result<Option<Exploited>> {
+        let Some(info) = self.info()? else {
+            return Ok(None);
+        };
+        let kev = self.trees(info.generation)?.kev;
+        Ok(kev
+            .get(cve.as_bytes())
+            .map_err(err)?
+            .and_then(|v| serde_json::from_slice(&v).ok()))
+    }
 }
 
-fn store(by_pkg: &sled::Tree, adv: &sled::Tree, mut a: Advisory) -> Result<()> {
+/// The trees of one generation.
+struct Trees {
+    /// `package_key + advisory id` → the advisory's affected entries for that package.
+    by_pkg: sled::Tree,
+    /// Advisory id → the advisory without its affected entries.
+    adv: sled::Tree,
+    /// CVE id → [`Exploited`].
+    kev: sled::Tree,
+}
+
+const TREES: [&str; 3] = ["pkg", "adv", "kev"];
+
+impl Trees {
+    fn all(&self) -> [&sled::Tree; 3] {
+        [&self.by_pkg, &self.adv, &self.kev]
+    }
+}
+
+fn store(trees: &Trees, record: Record) -> Result<()> {
+    let mut a = match record {
+        Record::Advisory(a) => *a,
+        Record::Exploited(e) => {
+            trees
+                .kev
+                .insert(e.cve.as_bytes(), serde_json::to_vec(&e).map_err(err)?)
+                .map_err(err)?;
+            return Ok(());
+        }
+    };
+    let (by_pkg, adv) = (&trees.by_pkg, &trees.adv);
     let mut per_package: std::collections::BTreeMap<String, Vec<Affected>> = Default::default();
     for affected in std::mem::take(&mut a.affected) {
         per_package

@@ -3,7 +3,7 @@
 //! the image's distribution release.
 
 use crate::error::Result;
-use crate::report::{Category, Cvss, Finding, Os, Package, PackageRef, Severity};
+use crate::report::{Category, Cvss, Finding, KnownExploited, Os, Package, PackageRef, Severity};
 use crate::vuln::advisory::{Advisory, Affected, Event};
 use crate::vuln::db::VulnDb;
 use crate::vuln::version::{Scheme, Version};
@@ -194,7 +194,10 @@ pub fn match_packages(db: &VulnDb, packages: &[Package], os: Option<&Os>) -> Res
                     {
                         continue;
                     }
-                    let (hit, fixed) = affects(scheme, &v, &l.version, a);
+                    let (hit, fixed) = match &a.requirements {
+                        Some(r) => r.affects(&l.version).unwrap_or((false, None)),
+                        None => affects(scheme, &v, &l.version, a),
+                    };
                     if hit {
                         add(&mut findings, p, &advisory, a, fixed);
                     }
@@ -202,9 +205,31 @@ pub fn match_packages(db: &VulnDb, packages: &[Package], os: Option<&Os>) -> Res
             }
         }
     }
-    Ok(findings.into_values().collect())
+    let mut findings: Vec<Finding> = findings.into_values().collect();
+    mark_exploited(db, &mut findings)?;
+    Ok(findings)
 }
 
+/// Mark findings whose vulnerability is in a known-exploited catalog.
+fn mark_exploited(db: &VulnDb, findings: &mut [Finding]) -> Result<()> {
+    for f in findings.iter_mut().filter(|f| f.category == Category::Cve) {
+        let ids = std::iter::once(&f.title).chain(&f.aliases);
+        for id in ids.filter(|i| i.starts_with("CVE-")) {
+            if let Some(e) = db.exploited(id)? {
+                f.exploited = Some(KnownExploited {
+                    source: e.source,
+                    date_added: e.date_added,
+                    ransomware: e.ransomware,
+                });
+                break;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Add the findings of one advisory for one package: one per CVE it names (a DSA or an ALSA
+/// often fixes several), or one under the advisory's own id when it names none.
 fn add(
     findings: &mut BTreeMap<String, Finding>,
     p: &Package,
@@ -212,11 +237,41 @@ fn add(
     a: &Affected,
     fixed: Option<String>,
 ) {
-    let title = std::iter::once(&advisory.id)
+    let all: Vec<&String> = std::iter::once(&advisory.id)
         .chain(&advisory.aliases)
-        .find(|i| i.starts_with("CVE-"))
-        .unwrap_or(&advisory.id)
-        .clone();
+        .collect();
+    let mut cves: Vec<&String> = all
+        .iter()
+        .copied()
+        .filter(|i| i.starts_with("CVE-"))
+        .collect();
+    cves.sort();
+    cves.dedup();
+    let others: Vec<String> = all
+        .iter()
+        .filter(|i| !i.starts_with("CVE-"))
+        .map(|i| i.to_string())
+        .collect();
+    if cves.is_empty() {
+        let aliases = others.into_iter().filter(|i| *i != advisory.id).collect();
+        add_one(findings, p, advisory, a, fixed, &advisory.id, aliases);
+    } else {
+        for cve in cves {
+            add_one(findings, p, advisory, a, fixed.clone(), cve, others.clone());
+        }
+    }
+}
+
+/// Add or merge the finding of vulnerability `title` in package `p`.
+fn add_one(
+    findings: &mut BTreeMap<String, Finding>,
+    p: &Package,
+    advisory: &Advisory,
+    a: &Affected,
+    fixed: Option<String>,
+    title: &str,
+    ids: Vec<String>,
+) {
     let category = if advisory.is_malicious() {
         Category::MaliciousFile
     } else {
@@ -229,9 +284,8 @@ fn add(
         p.path.as_deref().unwrap_or("")
     );
     // A vector is scored; a label is the fallback; nothing is unknown.
-    let cvss = advisory.cvss.iter().find_map(|(_, vector)| {
-        crate::vuln::cvss::v3_base_score(vector).map(|s| (vector.clone(), s))
-    });
+    let cvss = crate::vuln::cvss::preferred(advisory.cvss.iter().map(|(_, v)| v.as_str()))
+        .map(|(v, s)| (v.to_string(), s));
     let severity = match &cvss {
         Some((_, score)) => crate::vuln::cvss::rating(*score),
         None => a
@@ -245,10 +299,6 @@ fn add(
     } else {
         severity
     };
-    let ids: Vec<String> = std::iter::once(advisory.id.clone())
-        .chain(advisory.aliases.iter().cloned())
-        .filter(|i| *i != title)
-        .collect();
     if let Some(f) = findings.get_mut(&key) {
         // The same vulnerability from another database: one finding, every id as an alias.
         for i in ids {
@@ -256,11 +306,19 @@ fn add(
                 f.aliases.push(i);
             }
         }
-        if f.severity == Severity::Unknown {
+        if f.cvss.is_none()
+            && let Some((vector, score)) = cvss
+        {
+            f.severity = severity;
+            f.cvss = Some(Cvss { vector, score });
+        } else if f.severity == Severity::Unknown {
             f.severity = severity;
         }
         if f.fixed_version.is_none() {
             f.fixed_version = fixed;
+        }
+        if f.description.is_none() {
+            f.description = description(advisory);
         }
         for r in &advisory.references {
             if !f.references.contains(r) {
@@ -269,35 +327,31 @@ fn add(
         }
         return;
     }
-    let description = match (&advisory.summary, &advisory.details) {
+    let id = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
+    let finding = Finding {
+        description: description(advisory),
+        rule_id: Some(advisory.id.clone()),
+        package: Some(PackageRef {
+            name: p.name.clone(),
+            version: p.version.clone(),
+            kind: Some(p.kind.clone()),
+        }),
+        fixed_version: fixed,
+        path: p.path.clone(),
+        layer: p.layer.clone(),
+        cvss: cvss.map(|(vector, score)| Cvss { vector, score }),
+        aliases: ids,
+        references: advisory.references.clone(),
+        ..Finding::new(id, category, title, severity)
+    };
+    findings.insert(key, finding);
+}
+
+/// The advisory's summary and details as one description.
+fn description(advisory: &Advisory) -> Option<String> {
+    match (&advisory.summary, &advisory.details) {
         (Some(s), Some(d)) if d != s => Some(format!("{s}\n\n{d}")),
         (Some(s), _) => Some(s.clone()),
         (None, d) => d.clone(),
-    };
-    let id = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
-    findings.insert(
-        key,
-        Finding {
-            id,
-            category,
-            title,
-            description,
-            severity,
-            environment: None,
-            ruleset: None,
-            rule_id: Some(advisory.id.clone()),
-            package: Some(PackageRef {
-                name: p.name.clone(),
-                version: p.version.clone(),
-                kind: Some(p.kind.clone()),
-            }),
-            fixed_version: fixed,
-            path: p.path.clone(),
-            layer: p.layer.clone(),
-            evidence: None,
-            cvss: cvss.map(|(vector, score)| Cvss { vector, score }),
-            aliases: ids,
-            references: advisory.references.clone(),
-        },
-    );
+    }
 }

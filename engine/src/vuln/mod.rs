@@ -6,6 +6,7 @@ pub mod db;
 pub mod import;
 pub mod matcher;
 pub mod rematch;
+pub mod requirements;
 pub mod rollup;
 pub mod version;
 

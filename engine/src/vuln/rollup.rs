@@ -74,22 +74,14 @@ pub fn package_findings(findings: &[Finding], packages: &[Package]) -> Vec<Findi
         }
         let id = hex::encode(&Sha256::digest(format!("Package\0{name}\0{version}\0{path}"))[..8]);
         out.push(Finding {
-            id,
-            category: Category::Package,
-            title: format!("{name} {version}"),
             description: Some(description),
-            severity,
-            environment: None,
-            ruleset: None,
             rule_id: Some(RULE.into()),
             package: group[0].package.clone(),
             fixed_version: fixed,
             path: (!path.is_empty()).then_some(path),
             layer: group[0].layer.clone(),
-            evidence: None,
-            cvss: None,
             aliases: ids,
-            references: Vec::new(),
+            ..Finding::new(id, Category::Package, format!("{name} {version}"), severity)
         });
     }
     out

@@ -10,7 +10,8 @@ use std::process::ExitCode;
 /// `assure db` subcommands.
 #[derive(Subcommand, Debug)]
 pub enum DbCommand {
-    /// Import OSV advisories (JSON/YAML files, directories, .zip, .tar, .tar.gz, .tar.zst).
+    /// Import advisories: OSV JSON/YAML, Debian DSA/DLA lists, Alpine secdb, RustSec,
+    /// Node.js security WG, CISA KEV — files, directories, .zip, .tar, .tar.gz, .tar.zst.
     Import(ImportArgs),
     /// Show what the database holds.
     Status(StatusArgs),
@@ -69,8 +70,13 @@ pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
                 .import(&args.paths)
                 .context("import failed; the previous database is unchanged")?;
             println!(
-                "imported {} advisories from {} files; database generation {} holds {} advisories",
-                stats.records, stats.files, info.generation, info.advisories
+                "imported {} advisories and {} known-exploited CVEs from {} files ({} ignored: not advisories, or not about packages); database generation {} holds {} advisories",
+                stats.records,
+                stats.exploited,
+                stats.files,
+                stats.ignored,
+                info.generation,
+                info.advisories
             );
             if stats.skipped > 0 {
                 eprintln!("skipped {} malformed records:", stats.skipped);
