@@ -30,6 +30,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // One process-wide TLS provider: ring (aws-lc-rs is kept out of the build).
+    let _ = rustls::crypto::ring::default_provider().install_default();
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(

@@ -97,6 +97,16 @@ impl VulnDb {
     /// Import advisories from `paths` into a new generation (previous advisories are kept;
     /// a record with the same id replaces the old one).
     pub fn import(&self, paths: &[PathBuf]) -> Result<(DbInfo, ImportStats)> {
+        let named: Vec<(PathBuf, String)> = paths
+            .iter()
+            .map(|p| (p.clone(), p.display().to_string()))
+            .collect();
+        self.import_named(&named)
+    }
+
+    /// [`import`](Self::import), recording each input under a name of its own (the URL a
+    /// downloaded archive came from) in the database's source list.
+    pub fn import_named(&self, inputs: &[(PathBuf, String)]) -> Result<(DbInfo, ImportStats)> {
         let previous = self.info()?;
         let generation = previous.as_ref().map_or(1, |p| p.generation + 1);
         let trees = self.trees(generation)?;
@@ -113,7 +123,7 @@ impl VulnDb {
                 }
             }
             let mut stats = ImportStats::default();
-            for path in paths {
+            for (path, _) in inputs {
                 read_path(path, &mut stats, &mut |r| store(&trees, r))?;
             }
             Ok(stats)
@@ -129,7 +139,10 @@ impl VulnDb {
             .as_ref()
             .map(|p| p.sources.clone())
             .unwrap_or_default();
-        sources.extend(paths.iter().map(|p| p.display().to_string()));
+        for (_, name) in inputs {
+            sources.retain(|s| s != name);
+            sources.push(name.clone());
+        }
         let info = DbInfo {
             generation,
             updated_at: crate::report::sbom::now(),

@@ -13,7 +13,9 @@ pub enum DbCommand {
     /// Import advisories: OSV JSON/YAML, Debian DSA/DLA lists, Alpine secdb, RustSec,
     /// Node.js security WG, CISA KEV — files, directories, .zip, .tar, .tar.gz, .tar.zst.
     Import(ImportArgs),
-    /// Show what the database holds.
+    /// Download advisory archives from mirrors and import them.
+    Update(super::update::UpdateArgs),
+    /// Show what the database holds and how old it is.
     Status(StatusArgs),
 }
 
@@ -31,6 +33,9 @@ pub struct StatusArgs {
     /// `text` or `json`.
     #[arg(long, default_value = "text")]
     format: String,
+    /// Warn when the last update is older than this.
+    #[arg(long, default_value = "5days", value_parser = humantime::parse_duration)]
+    max_age: std::time::Duration,
 }
 
 /// Run `assure rematch`: match every stored inventory against the current database.
@@ -58,6 +63,12 @@ pub fn rematch(data_dir: &Path) -> Result<ExitCode> {
         println!("no scanned images stored yet");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// How long ago an RFC 3339 time was.
+pub fn age(rfc3339: &str) -> Option<std::time::Duration> {
+    let then = humantime::parse_rfc3339_weak(rfc3339).ok()?;
+    std::time::SystemTime::now().duration_since(then).ok()
 }
 
 /// Run an `assure db` subcommand.
@@ -91,17 +102,39 @@ pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
                 }
             }
         }
+        DbCommand::Update(args) => return super::update::run(args, &db, data_dir),
         DbCommand::Status(args) => match db.info()? {
             Some(info) if args.format == "json" => {
-                println!("{}", serde_json::to_string_pretty(&info)?)
+                let mut v = serde_json::to_value(&info)?;
+                v["age_seconds"] = age(&info.updated_at).map(|a| a.as_secs()).into();
+                v["stale"] = age(&info.updated_at)
+                    .is_some_and(|a| a > args.max_age)
+                    .into();
+                println!("{}", serde_json::to_string_pretty(&v)?)
             }
-            Some(info) => println!(
-                "version {}\nupdated {}\nadvisories {}\nsources:\n  {}",
-                info.version(),
-                info.updated_at,
-                info.advisories,
-                info.sources.join("\n  ")
-            ),
+            Some(info) => {
+                let age = age(&info.updated_at);
+                println!(
+                    "version {}\nupdated {} ({} ago)\nadvisories {}\nsources:\n  {}",
+                    info.version(),
+                    info.updated_at,
+                    age.map_or("unknown time".into(), |a| humantime::format_duration(
+                        std::time::Duration::from_secs(a.as_secs())
+                    )
+                    .to_string()),
+                    info.advisories,
+                    info.sources.join("\n  ")
+                );
+                if let Some(a) = age.filter(|a| *a > args.max_age) {
+                    eprintln!(
+                        "warning: the vulnerability database is {} old (more than {}); run `assure db update`",
+                        humantime::format_duration(std::time::Duration::from_secs(
+                            a.as_secs() / 3600 * 3600
+                        )),
+                        humantime::format_duration(args.max_age)
+                    );
+                }
+            }
             None => {
                 println!("no vulnerability database yet; import one with `assure db import PATH`")
             }

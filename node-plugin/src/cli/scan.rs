@@ -7,6 +7,9 @@ use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
 use assure_engine::vuln::db::VulnDb;
+
+/// A database older than this is reported as stale in every scan.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(5 * 86_400);
 use assure_engine::vuln::rematch::ImageStore;
 use assure_engine::{Cache, Platform, ScanOptions, Scanner};
 use clap::{Args, ValueEnum};
@@ -116,6 +119,19 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     };
     let mut report = scanner.scan(source.as_ref())?;
     assure_engine::vuln::apply(&mut report, &vulndb)?;
+    match vulndb.info()? {
+        None => report.notes.push(
+            "no vulnerability database: CVEs were not matched; run `assure db update` or `assure db import`".into(),
+        ),
+        Some(info) => {
+            if let Some(age) = super::db::age(&info.updated_at).filter(|a| *a > STALE_AFTER) {
+                report.notes.push(format!(
+                    "the vulnerability database was last updated {} days ago; run `assure db update`",
+                    age.as_secs() / 86_400
+                ));
+            }
+        }
+    }
     report.environment = args.environment.clone();
     if report.status == Status::Scanned {
         // Kept so `assure rematch` can match the inventory again without reading the image.
