@@ -119,3 +119,14 @@ pub fn db_import(data_dir: &std::path::Path, paths: &[&std::path::Path]) -> Outp
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     assure(data_dir, &args)
 }
+
+/// `assure db status --format json` without the age, which moves with the clock.
+pub fn db_status(data_dir: &std::path::Path) -> serde_json::Value {
+    let out = assure(data_dir, &["db", "status", "--format", "json"]);
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&out.stdout).unwrap_or(serde_json::Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("age_seconds");
+    }
+    v
+}

@@ -3,8 +3,7 @@
 //! arrived atomically, and a total failure leaves the database as it was.
 
 use assure_tests::data::test_data;
-use assure_tests::system::assure;
-use serde_json::Value;
+use assure_tests::system::{assure, db_status};
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 
@@ -82,16 +81,6 @@ fn go_zip(shared: &std::path::Path) -> Vec<u8> {
     zip.finish().unwrap().into_inner()
 }
 
-/// `db status` without the age, which moves with the clock.
-fn status(data: &std::path::Path) -> Value {
-    let out = assure(data, &["db", "status", "--format", "json"]);
-    let mut v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("age_seconds");
-    }
-    v
-}
-
 #[test]
 fn update_falls_back_through_mirrors_and_a_failed_update_changes_nothing() {
     let Some(shared) = test_data() else { return };
@@ -142,7 +131,7 @@ fn update_falls_back_through_mirrors_and_a_failed_update_changes_nothing() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(stdout.contains("1404 known-exploited CVEs"), "{stdout}");
-    let before = status(data.path());
+    let before = db_status(data.path());
     assert!(before["advisories"].as_u64().unwrap() >= 5, "{before}");
     assert!(
         before["sources"]
@@ -164,7 +153,7 @@ fn update_falls_back_through_mirrors_and_a_failed_update_changes_nothing() {
             && stderr.contains("the database is unchanged"),
         "{stderr}"
     );
-    assert_eq!(status(data.path()), before);
+    assert_eq!(db_status(data.path()), before);
 
     // Past the maximum age, status warns.
     std::thread::sleep(std::time::Duration::from_millis(1100));

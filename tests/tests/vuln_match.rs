@@ -4,7 +4,7 @@
 use assure_tests::data::test_data;
 use assure_tests::ground_truth_bin::go_image;
 use assure_tests::ground_truth_lang::{PIP_PINS, pip_image};
-use assure_tests::system::{assure, copy_dir, db_import, scan_json};
+use assure_tests::system::{assure, copy_dir, db_import, db_status, scan_json};
 use serde_json::Value;
 use std::path::Path;
 
@@ -167,10 +167,7 @@ fn malformed_records_are_skipped_and_a_broken_archive_changes_nothing() {
         "{stderr}"
     );
 
-    let status = |data: &Path| {
-        String::from_utf8_lossy(&assure(data, &["db", "status", "--format", "json"]).stdout)
-            .into_owned()
-    };
+    let status = db_status;
     let before = status(&data);
     // A truncated archive: the import fails, naming it, and the database is as it was.
     let zst = std::fs::read(data_dir.join("osv-go/go-vulndb-osv.tar.zst")).unwrap();

@@ -159,42 +159,56 @@ impl VulnDb {
         Ok((info, stats))
     }
 
-    /// The advisories affecting `name` in `ecosystem` (any release), each with its
-    /// affected entries for that package.
-    pub fn candidates(
-        &self,
-        ecosystem: &str,
-        name: &str,
-    ) -> Result<Vec<(Advisory, Vec<Affected>)>> {
+    /// A consistent view of the current generation for matching, or `None` before the first
+    /// import. Later imports do not change what a snapshot sees.
+    pub fn snapshot(&self) -> Result<Option<Snapshot>> {
         let Some(info) = self.info()? else {
-            return Ok(Vec::new());
+            return Ok(None);
         };
-        let Trees { by_pkg, adv, .. } = self.trees(info.generation)?;
+        let trees = self.trees(info.generation)?;
+        Ok(Some(Snapshot { info, trees }))
+    }
+}
+
+/// One generation of the database, opened once for many lookups.
+pub struct Snapshot {
+    /// What the generation holds.
+    pub info: DbInfo,
+    trees: Trees,
+}
+
+impl Snapshot {
+    /// The ids of the advisories about `name` in `ecosystem` (any release), each with its
+    /// affected entries for that package. The advisories themselves are read only on a hit,
+    /// with [`advisory`](Self::advisory).
+    pub fn candidates(&self, ecosystem: &str, name: &str) -> Result<Vec<(String, Vec<Affected>)>> {
         let mut out = Vec::new();
-        for kv in by_pkg.scan_prefix(package_key(ecosystem, name)) {
+        for kv in self.trees.by_pkg.scan_prefix(package_key(ecosystem, name)) {
             let (k, v) = kv.map_err(err)?;
             let id = String::from_utf8_lossy(k.rsplit(|b| *b == 0).next().unwrap_or_default())
                 .into_owned();
-            let Ok(affected) = serde_json::from_slice::<Vec<Affected>>(&v) else {
-                continue;
-            };
-            let Some(a) = adv.get(id.as_bytes()).map_err(err)? else {
-                continue;
-            };
-            if let Ok(advisory) = serde_json::from_slice::<Advisory>(&a) {
-                out.push((advisory, affected));
+            if let Ok(affected) = serde_json::from_slice::<Vec<Affected>>(&v) {
+                out.push((id, affected));
             }
         }
         Ok(out)
     }
 
+    /// The advisory `id`, without its affected entries.
+    pub fn advisory(&self, id: &str) -> Result<Option<Advisory>> {
+        Ok(self
+            .trees
+            .adv
+            .get(id.as_bytes())
+            .map_err(err)?
+            .and_then(|a| serde_json::from_slice(&a).ok()))
+    }
+
     /// Whether `cve` is known to be exploited, and by whose account.
     pub fn exploited(&self, cve: &str) -> Result<Option<Exploited>> {
-        let Some(info) = self.info()? else {
-            return Ok(None);
-        };
-        let kev = self.trees(info.generation)?.kev;
-        Ok(kev
+        Ok(self
+            .trees
+            .kev
             .get(cve.as_bytes())
             .map_err(err)?
             .and_then(|v| serde_json::from_slice(&v).ok()))
@@ -240,6 +254,11 @@ fn store(trees: &Trees, record: Record) -> Result<()> {
     }
     for (key, affected) in per_package {
         let k = format!("{key}{}", a.id);
+        // A withdrawn record replaces an earlier version of itself and then matches nothing.
+        if a.withdrawn {
+            by_pkg.remove(k.as_bytes()).map_err(err)?;
+            continue;
+        }
         by_pkg
             .insert(k.as_bytes(), serde_json::to_vec(&affected).map_err(err)?)
             .map_err(err)?;

@@ -5,11 +5,13 @@
 use crate::error::Result;
 use crate::report::{Category, Cvss, Finding, KnownExploited, Os, Package, PackageRef, Severity};
 use crate::vuln::advisory::{Advisory, Affected, Event};
-use crate::vuln::db::VulnDb;
+use crate::vuln::db::{Snapshot, VulnDb};
 use crate::vuln::version::{Scheme, Version};
 use sha2::{Digest as _, Sha256};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 /// Where to look a package up: ecosystem family, required release, names, version.
 struct Lookup {
@@ -174,58 +176,144 @@ pub fn severity_from_label(label: &str) -> Severity {
 
 /// The findings of `packages` against the database, one per (vulnerability, package).
 pub fn match_packages(db: &VulnDb, packages: &[Package], os: Option<&Os>) -> Result<Vec<Finding>> {
-    let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
-    for p in packages {
-        let Some(l) = lookup(p, os) else { continue };
-        let Some(scheme) = Scheme::for_package_type(&p.kind) else {
-            continue;
-        };
-        let Ok(v) = scheme.parse(&l.version) else {
-            continue;
-        };
-        for name in &l.names {
-            for (advisory, affected) in db.candidates(l.ecosystem, name)? {
-                if advisory.withdrawn {
-                    continue;
-                }
-                for a in &affected {
-                    if let Some(release) = &l.release
-                        && !a.ecosystem.eq_ignore_ascii_case(release)
-                    {
-                        continue;
-                    }
-                    let (hit, fixed) = match &a.requirements {
-                        Some(r) => r.affects(&l.version).unwrap_or((false, None)),
-                        None => affects(scheme, &v, &l.version, a),
-                    };
-                    if hit {
-                        add(&mut findings, p, &advisory, a, fixed);
-                    }
-                }
-            }
-        }
+    match db.snapshot()? {
+        Some(snap) => Matcher::new(&snap).match_packages(packages, os),
+        None => Ok(Vec::new()),
     }
-    let mut findings: Vec<Finding> = findings.into_values().collect();
-    mark_exploited(db, &mut findings)?;
-    Ok(findings)
 }
 
-/// Mark findings whose vulnerability is in a known-exploited catalog.
-fn mark_exploited(db: &VulnDb, findings: &mut [Finding]) -> Result<()> {
-    for f in findings.iter_mut().filter(|f| f.category == Category::Cve) {
-        let ids = std::iter::once(&f.title).chain(&f.aliases);
-        for id in ids.filter(|i| i.starts_with("CVE-")) {
-            if let Some(e) = db.exploited(id)? {
-                f.exploited = Some(KnownExploited {
-                    source: e.source,
-                    date_added: e.date_added,
-                    ransomware: e.ransomware,
-                });
-                break;
-            }
+/// Advisory ids about one package, each with its affected entries for it.
+type Candidates = Vec<(String, Vec<Affected>)>;
+
+/// Matches inventories against one database snapshot, remembering what it looked up: images
+/// share most of their packages, so re-matching many of them reads each name's advisories once.
+pub struct Matcher<'a> {
+    snap: &'a Snapshot,
+    candidates: HashMap<String, Rc<Candidates>>,
+    advisories: HashMap<String, Option<Rc<Scored>>>,
+    exploited: HashMap<String, Option<KnownExploited>>,
+}
+
+impl<'a> Matcher<'a> {
+    /// A matcher over `snap` with nothing looked up yet.
+    pub fn new(snap: &'a Snapshot) -> Self {
+        Matcher {
+            snap,
+            candidates: HashMap::new(),
+            advisories: HashMap::new(),
+            exploited: HashMap::new(),
         }
     }
-    Ok(())
+
+    /// The database version the findings come from.
+    pub fn info(&self) -> &crate::vuln::db::DbInfo {
+        &self.snap.info
+    }
+
+    fn candidates(&mut self, ecosystem: &str, name: &str) -> Result<Rc<Candidates>> {
+        let key = format!("{ecosystem}\0{name}");
+        if let Some(c) = self.candidates.get(&key) {
+            return Ok(c.clone());
+        }
+        let c = Rc::new(self.snap.candidates(ecosystem, name)?);
+        self.candidates.insert(key, c.clone());
+        Ok(c)
+    }
+
+    fn advisory(&mut self, id: &str) -> Result<Option<Rc<Scored>>> {
+        if let Some(a) = self.advisories.get(id) {
+            return Ok(a.clone());
+        }
+        let a = self.snap.advisory(id)?.map(|advisory| {
+            // A vector is scored; a label is the fallback; nothing is unknown.
+            let cvss = crate::vuln::cvss::preferred(advisory.cvss.iter().map(|(_, v)| v.as_str()))
+                .map(|(v, s)| (v.to_string(), s));
+            Rc::new(Scored { advisory, cvss })
+        });
+        self.advisories.insert(id.to_string(), a.clone());
+        Ok(a)
+    }
+
+    fn exploited(&mut self, cve: &str) -> Result<Option<KnownExploited>> {
+        if let Some(e) = self.exploited.get(cve) {
+            return Ok(e.clone());
+        }
+        let e = self.snap.exploited(cve)?.map(|e| KnownExploited {
+            source: e.source,
+            date_added: e.date_added,
+            ransomware: e.ransomware,
+        });
+        self.exploited.insert(cve.to_string(), e.clone());
+        Ok(e)
+    }
+
+    /// The findings of `packages` on an image of `os`, one per (vulnerability, package).
+    pub fn match_packages(
+        &mut self,
+        packages: &[Package],
+        os: Option<&Os>,
+    ) -> Result<Vec<Finding>> {
+        let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
+        for p in packages {
+            let Some(l) = lookup(p, os) else { continue };
+            let Some(scheme) = Scheme::for_package_type(&p.kind) else {
+                continue;
+            };
+            let Ok(v) = scheme.parse(&l.version) else {
+                continue;
+            };
+            for name in &l.names {
+                let candidates = self.candidates(l.ecosystem, name)?;
+                for (id, affected) in candidates.iter() {
+                    for a in affected {
+                        if let Some(release) = &l.release
+                            && !a.ecosystem.eq_ignore_ascii_case(release)
+                        {
+                            continue;
+                        }
+                        let (hit, fixed) = match &a.requirements {
+                            Some(r) => r.affects(&l.version).unwrap_or((false, None)),
+                            None => affects(scheme, &v, &l.version, a),
+                        };
+                        if !hit {
+                            continue;
+                        }
+                        match self.advisory(id)? {
+                            Some(s) if !s.advisory.withdrawn => add(&mut findings, p, &s, a, fixed),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        let mut findings: Vec<Finding> = findings.into_values().collect();
+        self.mark_exploited(&mut findings)?;
+        Ok(findings)
+    }
+
+    /// Mark findings whose vulnerability is in a known-exploited catalog.
+    fn mark_exploited(&mut self, findings: &mut [Finding]) -> Result<()> {
+        for f in findings.iter_mut().filter(|f| f.category == Category::Cve) {
+            let ids: Vec<String> = std::iter::once(&f.title)
+                .chain(&f.aliases)
+                .filter(|i| i.starts_with("CVE-"))
+                .cloned()
+                .collect();
+            for id in ids {
+                if let Some(e) = self.exploited(&id)? {
+                    f.exploited = Some(e);
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An advisory with its CVSS score worked out once.
+struct Scored {
+    advisory: Advisory,
+    cvss: Option<(String, f64)>,
 }
 
 /// Add the findings of one advisory for one package: one per CVE it names (a DSA or an ALSA
@@ -233,10 +321,11 @@ fn mark_exploited(db: &VulnDb, findings: &mut [Finding]) -> Result<()> {
 fn add(
     findings: &mut BTreeMap<String, Finding>,
     p: &Package,
-    advisory: &Advisory,
+    scored: &Scored,
     a: &Affected,
     fixed: Option<String>,
 ) {
+    let advisory = &scored.advisory;
     let all: Vec<&String> = std::iter::once(&advisory.id)
         .chain(&advisory.aliases)
         .collect();
@@ -254,10 +343,10 @@ fn add(
         .collect();
     if cves.is_empty() {
         let aliases = others.into_iter().filter(|i| *i != advisory.id).collect();
-        add_one(findings, p, advisory, a, fixed, &advisory.id, aliases);
+        add_one(findings, p, scored, a, fixed, &advisory.id, aliases);
     } else {
         for cve in cves {
-            add_one(findings, p, advisory, a, fixed.clone(), cve, others.clone());
+            add_one(findings, p, scored, a, fixed.clone(), cve, others.clone());
         }
     }
 }
@@ -266,12 +355,13 @@ fn add(
 fn add_one(
     findings: &mut BTreeMap<String, Finding>,
     p: &Package,
-    advisory: &Advisory,
+    scored: &Scored,
     a: &Affected,
     fixed: Option<String>,
     title: &str,
     ids: Vec<String>,
 ) {
+    let advisory = &scored.advisory;
     let category = if advisory.is_malicious() {
         Category::MaliciousFile
     } else {
@@ -283,9 +373,7 @@ fn add_one(
         p.version,
         p.path.as_deref().unwrap_or("")
     );
-    // A vector is scored; a label is the fallback; nothing is unknown.
-    let cvss = crate::vuln::cvss::preferred(advisory.cvss.iter().map(|(_, v)| v.as_str()))
-        .map(|(v, s)| (v.to_string(), s));
+    let cvss = scored.cvss.clone();
     let severity = match &cvss {
         Some((_, score)) => crate::vuln::cvss::rating(*score),
         None => a

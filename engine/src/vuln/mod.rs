@@ -17,10 +17,16 @@ use crate::report::{Category, Database, Report, Summary};
 /// per-package findings, records the database version, and recounts the summary. A database never imported changes
 /// nothing.
 pub fn apply(report: &mut Report, db: &db::VulnDb) -> Result<()> {
-    let Some(info) = db.info()? else {
-        return Ok(());
-    };
-    let found = matcher::match_packages(db, &report.packages, report.image.os.as_ref())?;
+    match db.snapshot()? {
+        Some(snap) => apply_with(report, &mut matcher::Matcher::new(&snap)),
+        None => Ok(()),
+    }
+}
+
+/// [`apply`] with a matcher that may already hold lookups from other reports.
+pub fn apply_with(report: &mut Report, matcher: &mut matcher::Matcher<'_>) -> Result<()> {
+    let found = matcher.match_packages(&report.packages, report.image.os.as_ref())?;
+    let info = matcher.info().clone();
     report.findings.retain(|f| {
         !(f.category == Category::Cve
             || (f.category == Category::MaliciousFile && f.package.is_some())

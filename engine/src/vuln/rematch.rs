@@ -82,13 +82,17 @@ impl ImageStore {
     /// Match every stored report again against `db`, store the results, and say what changed.
     pub fn rematch(&self, db: &VulnDb) -> Result<Vec<Change>> {
         let mut changes = Vec::new();
+        let Some(snap) = db.snapshot()? else {
+            return Ok(changes);
+        };
+        let mut matcher = crate::vuln::matcher::Matcher::new(&snap);
         for kv in self.tree.iter() {
             let (_, v) = kv.map_err(err)?;
             let Ok(mut report) = serde_json::from_slice::<Report>(&v) else {
                 continue;
             };
             let before = keys(&report);
-            crate::vuln::apply(&mut report, db)?;
+            crate::vuln::apply_with(&mut report, &mut matcher)?;
             let after = keys(&report);
             self.put(&report)?;
             changes.push(Change {
