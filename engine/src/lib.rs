@@ -18,6 +18,7 @@ pub mod merge;
 pub mod report;
 pub mod scan;
 pub mod source;
+pub mod threat;
 pub mod vuln;
 
 pub use cache::Cache;

@@ -60,6 +60,8 @@ pub enum Artifact {
     Licenses(Vec<String>),
     /// A problem a content detector found in the file.
     Detection(crate::detect::Detection),
+    /// Public URLs and IP addresses in the file, matched against threat feeds at report time.
+    Indicators(Vec<crate::threat::indicator::Indicator>),
     /// Something the user should know: a malformed record skipped, a limit reached.
     Warning(String),
 }
@@ -80,6 +82,7 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::inventory::gobin::GoBinaryAnalyzer),
         Arc::new(crate::inventory::rustbin::RustBinaryAnalyzer),
         Arc::new(crate::inventory::java::JavaAnalyzer),
+        Arc::new(crate::threat::extract::IndicatorAnalyzer),
     ]
 }
 

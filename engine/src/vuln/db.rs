@@ -85,6 +85,7 @@ impl VulnDb {
             by_pkg: open("pkg")?,
             adv: open("adv")?,
             kev: open("kev")?,
+            ind: open("ind")?,
         })
     }
 
@@ -206,13 +207,20 @@ impl Snapshot {
 
     /// Whether `cve` is known to be exploited, and by whose account.
     pub fn exploited(&self, cve: &str) -> Result<Option<Exploited>> {
-        Ok(self
-            .trees
-            .kev
-            .get(cve.as_bytes())
-            .map_err(err)?
-            .and_then(|v| serde_json::from_slice(&v).ok()))
+        get_json(&self.trees.kev, cve)
     }
+
+    /// What a threat feed says about the indicator with key `key`, if any lists it.
+    pub fn indicator(&self, key: &str) -> Result<Option<crate::threat::ThreatEntry>> {
+        get_json(&self.trees.ind, key)
+    }
+}
+
+fn get_json<T: serde::de::DeserializeOwned>(tree: &sled::Tree, key: &str) -> Result<Option<T>> {
+    Ok(tree
+        .get(key.as_bytes())
+        .map_err(err)?
+        .and_then(|v| serde_json::from_slice(&v).ok()))
 }
 
 /// The trees of one generation.
@@ -223,13 +231,15 @@ struct Trees {
     adv: sled::Tree,
     /// CVE id → [`Exploited`].
     kev: sled::Tree,
+    /// Indicator key → [`ThreatEntry`].
+    ind: sled::Tree,
 }
 
-const TREES: [&str; 3] = ["pkg", "adv", "kev"];
+const TREES: [&str; 4] = ["pkg", "adv", "kev", "ind"];
 
 impl Trees {
-    fn all(&self) -> [&sled::Tree; 3] {
-        [&self.by_pkg, &self.adv, &self.kev]
+    fn all(&self) -> [&sled::Tree; 4] {
+        [&self.by_pkg, &self.adv, &self.kev, &self.ind]
     }
 }
 
@@ -240,6 +250,13 @@ fn store(trees: &Trees, record: Record) -> Result<()> {
             trees
                 .kev
                 .insert(e.cve.as_bytes(), serde_json::to_vec(&e).map_err(err)?)
+                .map_err(err)?;
+            return Ok(());
+        }
+        Record::Indicator(e) => {
+            trees
+                .ind
+                .insert(e.key.as_bytes(), serde_json::to_vec(&e).map_err(err)?)
                 .map_err(err)?;
             return Ok(());
         }

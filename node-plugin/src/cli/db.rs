@@ -81,9 +81,10 @@ pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
                 .import(&args.paths)
                 .context("import failed; the previous database is unchanged")?;
             println!(
-                "imported {} advisories and {} known-exploited CVEs from {} files ({} ignored: not advisories, or not about packages); database generation {} holds {} advisories",
+                "imported {} advisories, {} known-exploited CVEs and {} threat indicators from {} files ({} ignored: not advisories, or not about packages); database generation {} holds {} advisories",
                 stats.records,
                 stats.exploited,
+                stats.indicators,
                 stats.files,
                 stats.ignored,
                 info.generation,

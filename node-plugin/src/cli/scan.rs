@@ -117,8 +117,18 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     } else {
         open_local(&args.source)?
     };
-    let mut report = scanner.scan(source.as_ref())?;
+    let analysis = scanner.analyze(source.as_ref())?;
+    let mut report = assure_engine::scan::build_report(&analysis);
     assure_engine::vuln::apply(&mut report, &vulndb)?;
+    if let Some(snap) = vulndb.snapshot()? {
+        let digests: Vec<&str> = analysis
+            .image
+            .layers
+            .iter()
+            .map(|l| l.digest.as_str())
+            .collect();
+        assure_engine::threat::apply(&mut report, &analysis.layers, &digests, &snap)?;
+    }
     match vulndb.info()? {
         None => report.notes.push(
             "no vulnerability database: CVEs were not matched; run `assure db update` or `assure db import`".into(),

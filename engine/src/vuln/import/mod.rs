@@ -6,11 +6,15 @@
 //! Each format is one module behind [`Format`]; [`FORMATS`] is the list a file is offered to.
 
 mod alpine;
+mod blocklist;
 mod debian;
+mod feodo;
+mod ipsum;
 mod kev;
 mod nodejs_wg;
 mod osv;
 mod rustsec;
+mod urlhaus;
 
 use crate::error::{Error, Result};
 use crate::vuln::advisory::Advisory;
@@ -48,6 +52,8 @@ pub enum Record {
     Advisory(Box<Advisory>),
     /// A CVE exploited in the wild.
     Exploited(Exploited),
+    /// A URL, IP, network or host a threat feed lists.
+    Indicator(crate::threat::ThreatEntry),
 }
 
 /// What one file holds: records, each usable or the reason it is not.
@@ -68,7 +74,11 @@ const FORMATS: &[&dyn Format] = &[
     &rustsec::RustSec,
     &alpine::AlpineSecdb,
     &debian::DebianList,
+    &feodo::Feodo,
+    &urlhaus::Urlhaus,
+    &ipsum::Ipsum,
     &osv::Osv,
+    &blocklist::Blocklist,
 ];
 
 /// What an import read.
@@ -80,6 +90,8 @@ pub struct ImportStats {
     pub records: u64,
     /// Known-exploited entries accepted.
     pub exploited: u64,
+    /// Threat-feed indicators accepted.
+    pub indicators: u64,
     /// Files of no known format, or holding nothing that applies to an image's packages.
     pub ignored: u64,
     /// Records skipped as malformed.
@@ -102,9 +114,11 @@ fn is_candidate(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     let file = n.rsplit('/').next().unwrap_or(&n);
     !file.starts_with('.')
-        && ([".json", ".yaml", ".yml", ".md", ".txt"]
-            .iter()
-            .any(|e| file.ends_with(e))
+        && ([
+            ".json", ".yaml", ".yml", ".md", ".txt", ".csv", ".ipset", ".netset", ".list",
+        ]
+        .iter()
+        .any(|e| file.ends_with(e))
             || file == "list")
 }
 
@@ -223,6 +237,7 @@ fn record(
                 match &r {
                     Record::Advisory(_) => stats.records += 1,
                     Record::Exploited(_) => stats.exploited += 1,
+                    Record::Indicator(_) => stats.indicators += 1,
                 }
                 sink(r)?;
             }
