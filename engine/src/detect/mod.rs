@@ -5,6 +5,8 @@
 //! [`Detection`]s. Detections are kept from every layer, not only the final view: a secret or
 //! a piece of malware deleted by a later layer still ships in the image.
 
+pub mod malware;
+
 use crate::report::{Category, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
@@ -29,6 +31,9 @@ pub struct Detection {
     /// 1-based line of the match, for text files.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub line: Option<u32>,
+    /// Where inside the file the match is, for archive members: `!/inner.jar!/Evil.class`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
     /// Identifiers such as CWE ids.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub aliases: Vec<String>,
@@ -53,6 +58,7 @@ impl Detection {
             description: None,
             evidence: None,
             line: None,
+            member: None,
             aliases: Vec::new(),
             references: Vec::new(),
         }
@@ -60,7 +66,13 @@ impl Detection {
 
     /// The finding for this detection at `path` (no leading `/`) in the layer `layer`.
     pub fn into_finding(self, path: Option<&str>, layer: Option<&str>) -> Finding {
-        let path = path.map(|p| format!("/{}", p.trim_start_matches('/')));
+        let path = path.map(|p| {
+            format!(
+                "/{}{}",
+                p.trim_start_matches('/'),
+                self.member.as_deref().unwrap_or("")
+            )
+        });
         let mut h = Sha256::new();
         for part in [
             self.category_name(),

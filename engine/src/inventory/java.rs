@@ -238,16 +238,7 @@ impl<'a> Walk<'a> {
         depth: usize,
     ) -> Result<(), String> {
         self.archives += 1;
-        // The zip reader keeps every central directory entry in memory: count them first,
-        // unless the archive is too small to hold that many.
-        let too_many = bytes.len() / MIN_CENTRAL_HEADER > MAX_ENTRIES
-            && bytes
-                .windows(CENTRAL_HEADER.len())
-                .filter(|w| *w == CENTRAL_HEADER)
-                .take(MAX_ENTRIES + 1)
-                .count()
-                > MAX_ENTRIES;
-        if too_many {
+        if more_entries_than(bytes, MAX_ENTRIES) {
             return Err(format!("more than {MAX_ENTRIES} entries; not read"));
         }
         let mut zip = ZipArchive::new(Cursor::new(bytes))
@@ -463,8 +454,21 @@ impl<'a> Walk<'a> {
     }
 }
 
+/// Whether the zip archive `bytes` has more than `max` central directory entries. The zip
+/// reader keeps every entry in memory, so this is checked before opening hostile archives;
+/// only archives large enough to hold that many entries are searched.
+pub(crate) fn more_entries_than(bytes: &[u8], max: usize) -> bool {
+    bytes.len() / MIN_CENTRAL_HEADER > max
+        && bytes
+            .windows(CENTRAL_HEADER.len())
+            .filter(|w| *w == CENTRAL_HEADER)
+            .take(max + 1)
+            .count()
+            > max
+}
+
 /// An entry name fit to show: lossy UTF-8, control characters replaced, length bounded.
-fn display(raw: &[u8]) -> String {
+pub(crate) fn display(raw: &[u8]) -> String {
     String::from_utf8_lossy(raw)
         .chars()
         .take(MAX_NAME)

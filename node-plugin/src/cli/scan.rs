@@ -2,6 +2,8 @@
 
 use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
+use assure_engine::analyze::default_analyzers;
+use assure_engine::detect::malware::{self, MalwareOptions};
 use assure_engine::layer::limits::Limits;
 use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
@@ -62,6 +64,13 @@ pub struct ScanArgs {
     /// Do not read or write the layer cache (the vulnerability database is still used).
     #[arg(long)]
     no_cache: bool,
+    /// A directory of YARA rule files (searched recursively), added to the built-in rules;
+    /// repeatable.
+    #[arg(long = "yara-rules", value_name = "DIR")]
+    yara_rules: Vec<PathBuf>,
+    /// Also send every file scanned for malware to the clamd listening on this Unix socket.
+    #[arg(long, value_name = "PATH")]
+    clamd_socket: Option<PathBuf>,
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -89,7 +98,16 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     };
     let cache = Arc::new(Cache::open(data_dir)?);
     let vulndb = VulnDb::new(cache.sled());
-    let mut scanner = Scanner::new(options);
+    let (malware, skipped_rules) = malware::analyzer(&MalwareOptions {
+        rule_dirs: args.yara_rules.clone(),
+        clamd_socket: args.clamd_socket.clone(),
+    })?;
+    for skipped in &skipped_rules {
+        eprintln!("warning: {skipped}");
+    }
+    let mut analyzers = default_analyzers();
+    analyzers.push(Arc::new(malware));
+    let mut scanner = Scanner::new(options).with_analyzers(analyzers);
     if !args.no_cache {
         scanner = scanner.with_cache(cache.clone());
     }
@@ -143,6 +161,9 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         }
     }
     report.environment = args.environment.clone();
+    report
+        .notes
+        .extend(skipped_rules.iter().map(ToString::to_string));
     if report.status == Status::Scanned {
         // Kept so `assure rematch` can match the inventory again without reading the image.
         ImageStore::new(&cache.sled())?.put(&report)?;
