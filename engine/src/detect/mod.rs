@@ -63,7 +63,7 @@ impl Detection {
         let path = path.map(|p| format!("/{}", p.trim_start_matches('/')));
         let mut h = Sha256::new();
         for part in [
-            self.category_name(),
+            self.category.as_str(),
             &self.rule_id,
             path.as_deref().unwrap_or(""),
             self.evidence.as_deref().unwrap_or(""),
@@ -92,19 +92,7 @@ impl Detection {
             cvss: None,
             aliases: self.aliases,
             references: self.references,
-        }
-    }
-
-    fn category_name(&self) -> &'static str {
-        match self.category {
-            Category::Cve => "CVE",
-            Category::MaliciousURL => "MaliciousURL",
-            Category::MaliciousIP => "MaliciousIP",
-            Category::MaliciousFile => "MaliciousFile",
-            Category::InsecureCode => "InsecureCode",
-            Category::InsecureContent => "InsecureContent",
-            Category::ImageScan => "ImageScan",
-            Category::Package => "Package",
+            suppression: None,
         }
     }
 }

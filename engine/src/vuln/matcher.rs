@@ -290,6 +290,7 @@ fn add(
                 name: p.name.clone(),
                 version: p.version.clone(),
                 kind: Some(p.kind.clone()),
+                purl: p.purl.clone(),
             }),
             fixed_version: fixed,
             path: p.path.clone(),
@@ -298,6 +299,7 @@ fn add(
             cvss: cvss.map(|(vector, score)| Cvss { vector, score }),
             aliases: ids,
             references: advisory.references.clone(),
+            suppression: None,
         },
     );
 }

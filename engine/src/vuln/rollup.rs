@@ -90,6 +90,7 @@ pub fn package_findings(findings: &[Finding], packages: &[Package]) -> Vec<Findi
             cvss: None,
             aliases: ids,
             references: Vec::new(),
+            suppression: None,
         });
     }
     out
