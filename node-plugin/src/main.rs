@@ -21,7 +21,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Scan one image.
-    Scan(cli::scan::ScanArgs),
+    Scan(Box<cli::scan::ScanArgs>),
     /// Match every stored inventory against the current database, without reading images.
     Rematch,
     /// Manage the vulnerability database.
@@ -40,7 +40,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let data_dir = cli.data_dir.unwrap_or_else(default_data_dir);
     let result = match cli.command {
-        Command::Scan(args) => cli::scan::run(args, &data_dir),
+        Command::Scan(args) => cli::scan::run(*args, &data_dir),
         Command::Db(command) => cli::db::run(command, &data_dir),
         Command::Rematch => cli::db::rematch(&data_dir),
     };
