@@ -107,6 +107,12 @@ fn bench(c: &mut Criterion) {
     g.bench_function("judge stored summary, 20 ignores", |b| {
         b.iter(|| black_box(summary.judge(black_box(&strict), now)))
     });
+    let mut bare = strict.clone();
+    bare.ignores.clear();
+    g.bench_function(
+        "judge stored summary, same thresholds without ignores",
+        |b| b.iter(|| black_box(summary.judge(black_box(&bare), now))),
+    );
     g.bench_function("apply ruleset to full report", |b| {
         b.iter(|| {
             let mut copy = r.clone();

@@ -4,6 +4,7 @@
 //! gives the same result as applying once.
 
 use crate::policy::evaluate::{Disposition, disposition, judge, scanned};
+use crate::policy::ignore::IgnoreIndex;
 use crate::policy::ruleset::Ruleset;
 use crate::policy::vex::{self, VexDocument};
 use crate::policy::{Context, license};
@@ -26,12 +27,13 @@ pub fn apply(report: &mut Report, ruleset: &Ruleset, vex: &[VexDocument], ctx: &
     report.units = ctx.units.clone();
 
     let image = (report.image.digest.clone(), report.image.reference.clone());
+    let ignores = IgnoreIndex::new(&ruleset.ignores);
     for f in &mut report.findings {
         f.environment = ctx.environment.clone();
         f.ruleset = Some(ruleset.name.clone());
         f.suppression =
             vex_suppression(f, (&image.0, &image.1), vex).or_else(|| {
-                match disposition(ruleset, f, ctx.now) {
+                match disposition(&ignores, f, ctx.now) {
                     Disposition::Active => None,
                     Disposition::Ignored(i) => Some(ignore_suppression(i, false)),
                     Disposition::Expired(i) => Some(ignore_suppression(i, true)),

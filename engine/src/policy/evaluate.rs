@@ -2,7 +2,7 @@
 //! anything that exposes a finding's fields, so full reports and stored summaries are judged by
 //! the same code.
 
-use crate::policy::ignore::{Ignore, Target};
+use crate::policy::ignore::{Ignore, IgnoreIndex, Target};
 use crate::policy::ruleset::{Ruleset, Threshold};
 use crate::report::{Action, Category, Finding, Severity, Status};
 use std::time::SystemTime;
@@ -75,10 +75,13 @@ pub enum Disposition<'r> {
     Expired(&'r Ignore),
 }
 
-/// The disposition of `f` under `ruleset`'s ignores at `now`; an ignore in force wins over a
-/// lapsed one.
-pub fn disposition<'r>(ruleset: &'r Ruleset, f: &impl Judged, now: SystemTime) -> Disposition<'r> {
-    if ruleset.ignores.is_empty() {
+/// The disposition of `f` under the ignores at `now`; an ignore in force wins over a lapsed one.
+pub fn disposition<'r>(
+    ignores: &IgnoreIndex<'r>,
+    f: &impl Judged,
+    now: SystemTime,
+) -> Disposition<'r> {
+    if ignores.is_empty() {
         return Disposition::Active;
     }
     let target = Target {
@@ -90,7 +93,7 @@ pub fn disposition<'r>(ruleset: &'r Ruleset, f: &impl Judged, now: SystemTime) -
         path: f.path(),
     };
     let mut out = Disposition::Active;
-    for ignore in ruleset.ignores.iter().filter(|i| i.matches(&target)) {
+    for ignore in ignores.matching(&target) {
         if !ignore.expired(now) {
             return Disposition::Ignored(ignore);
         }

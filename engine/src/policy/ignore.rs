@@ -4,6 +4,8 @@
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// An accepted finding.
@@ -60,6 +62,76 @@ impl Ignore {
     /// Whether the ignore has lapsed at `now`.
     pub fn expired(&self, now: SystemTime) -> bool {
         self.expires.as_ref().is_some_and(|e| e.at <= now)
+    }
+}
+
+/// A string compared and hashed without regard to ASCII case, so ids are looked up without
+/// allocating a lowercase copy.
+#[derive(Debug, Clone, Copy)]
+struct Caseless<'a>(&'a str);
+
+impl PartialEq for Caseless<'_> {
+    fn eq(&self, o: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(o.0)
+    }
+}
+
+impl Eq for Caseless<'_> {}
+
+impl Hash for Caseless<'_> {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        // Lowercased in chunks: one hasher call per byte would cost more than the lookup.
+        let mut buf = [0u8; 64];
+        for chunk in self.0.as_bytes().chunks(buf.len()) {
+            let out = &mut buf[..chunk.len()];
+            out.copy_from_slice(chunk);
+            out.make_ascii_lowercase();
+            h.write(out);
+        }
+    }
+}
+
+/// Ignores by the id they name, so judging a finding looks up its few ids instead of testing
+/// every ignore (the admission path judges hundreds of findings against many ignores).
+#[derive(Debug, Default)]
+pub struct IgnoreIndex<'r> {
+    by_id: HashMap<Caseless<'r>, Vec<&'r Ignore>>,
+}
+
+impl<'r> IgnoreIndex<'r> {
+    /// The index of `ignores`.
+    pub fn new(ignores: &'r [Ignore]) -> IgnoreIndex<'r> {
+        let mut by_id: HashMap<Caseless<'r>, Vec<&'r Ignore>> = HashMap::new();
+        for i in ignores {
+            by_id.entry(Caseless(&i.id)).or_default().push(i);
+        }
+        IgnoreIndex { by_id }
+    }
+
+    /// The ignores that match `t`, in the order the ruleset lists them per id.
+    pub fn matching<'t>(&'t self, t: &'t Target<'_>) -> impl Iterator<Item = &'r Ignore> + 't {
+        let ids = [Some(t.title), Some(t.id), t.rule_id]
+            .into_iter()
+            .flatten()
+            .chain(t.aliases.iter().map(String::as_str));
+        let mut seen: Vec<&'r Ignore> = Vec::new();
+        ids.filter_map(|id| self.by_id.get(&Caseless(id)))
+            .flatten()
+            .copied()
+            .filter(move |i| {
+                // An ignore may name a finding by more than one of its ids.
+                let new = !seen.iter().any(|s| std::ptr::eq(*s, *i));
+                if new {
+                    seen.push(i);
+                }
+                new
+            })
+            .filter(|i| i.matches(t))
+    }
+
+    /// Whether there are no ignores.
+    pub fn is_empty(&self) -> bool {
+        self.by_id.is_empty()
     }
 }
 

@@ -2,6 +2,7 @@
 //! (the `ImageScan` status), and judging it against a ruleset per admission, in microseconds.
 
 use crate::policy::evaluate::{Disposition, Judged, Omitted, disposition, judge};
+use crate::policy::ignore::IgnoreIndex;
 use crate::policy::ruleset::Ruleset;
 use crate::report::{Category, Report, Severity, Status, Verdict};
 use schemars::JsonSchema;
@@ -153,10 +154,11 @@ impl StoredSummary {
     /// The verdict of `ruleset` on this image at `now` (ignores are applied again, so an
     /// ignore that lapsed since the scan counts).
     pub fn judge(&self, ruleset: &Ruleset, now: SystemTime) -> Verdict {
+        let ignores = IgnoreIndex::new(&ruleset.ignores);
         let active: Vec<&CompactFinding> = self
             .findings
             .iter()
-            .filter(|f| !matches!(disposition(ruleset, *f, now), Disposition::Ignored(_)))
+            .filter(|f| !matches!(disposition(&ignores, *f, now), Disposition::Ignored(_)))
             .collect();
         let j = judge(
             ruleset,
