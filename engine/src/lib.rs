@@ -15,6 +15,7 @@ pub mod image;
 pub mod inventory;
 pub mod layer;
 pub mod merge;
+pub mod policy;
 pub mod report;
 pub mod scan;
 pub mod source;

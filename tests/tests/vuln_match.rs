@@ -195,7 +195,14 @@ fn rematch_reports_new_findings_without_reading_the_image() {
     let layout = work.path().join("oci");
     copy_dir(&image.layout, &layout);
     let first = scan(&data, &layout);
-    assert!(first["findings"].as_array().unwrap().is_empty());
+    assert!(
+        first["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["category"] != "CVE"),
+        "no database yet: no CVE findings"
+    );
     std::fs::remove_dir_all(&layout).unwrap();
 
     let out = import(

@@ -75,7 +75,7 @@ impl Detection {
         });
         let mut h = Sha256::new();
         for part in [
-            self.category_name(),
+            self.category.as_str(),
             &self.rule_id,
             path.as_deref().unwrap_or(""),
             self.evidence.as_deref().unwrap_or(""),
@@ -101,19 +101,6 @@ impl Detection {
                 self.title,
                 self.severity,
             )
-        }
-    }
-
-    fn category_name(&self) -> &'static str {
-        match self.category {
-            Category::Cve => "CVE",
-            Category::MaliciousURL => "MaliciousURL",
-            Category::MaliciousIP => "MaliciousIP",
-            Category::MaliciousFile => "MaliciousFile",
-            Category::InsecureCode => "InsecureCode",
-            Category::InsecureContent => "InsecureContent",
-            Category::ImageScan => "ImageScan",
-            Category::Package => "Package",
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Report v1 (DESIGN §5): stable; fields are only ever added.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -46,6 +47,12 @@ pub struct Report {
     pub summary: Summary,
     /// The policy's verdict.
     pub verdict: Verdict,
+    /// Findings an ignore or a VEX statement suppresses: kept so they stay visible.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub suppressed: Vec<Finding>,
+    /// Organisational units the environment belonged to when the policy was applied.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<String>,
     /// Things the user should know about how the scan went (files over the read limit, …).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
@@ -157,7 +164,9 @@ impl Package {
 }
 
 /// Finding categories (MISSION: all required).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 pub enum Category {
     /// A known vulnerability in an installed package.
     #[serde(rename = "CVE")]
@@ -179,7 +188,9 @@ pub enum Category {
 }
 
 /// Severities, most severe first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
     /// Critical.
@@ -206,6 +217,9 @@ pub struct PackageRef {
     /// Ecosystem.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+    /// Package URL, which VEX statements name products by.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
 }
 
 /// One finding.
@@ -250,6 +264,9 @@ pub struct Finding {
     /// Set when the vulnerability is known to be exploited in the wild.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exploited: Option<KnownExploited>,
+    /// The ignore or VEX statement that suppresses it, or an ignore that has expired.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
 }
 
 impl Finding {
@@ -278,6 +295,7 @@ impl Finding {
             aliases: Vec::new(),
             references: Vec::new(),
             exploited: None,
+            suppression: None,
         }
     }
 }
@@ -293,6 +311,43 @@ pub struct KnownExploited {
     /// Whether it is known to be used in ransomware campaigns.
     #[serde(default)]
     pub ransomware: bool,
+}
+
+/// What suppresses a finding (or did, until its ignore expired).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// An ignore of the ruleset or a VEX statement.
+    pub by: SuppressedBy,
+    /// Why, as the ignore or statement gives it.
+    pub reason: String,
+    /// When the ignore stops applying (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The ignore has expired: the finding counts again.
+    #[serde(default)]
+    pub expired: bool,
+}
+
+/// The kind of statement that suppresses a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SuppressedBy {
+    /// An ignore entry of the ruleset.
+    Ignore,
+    /// An OpenVEX statement.
+    Vex,
+}
+
+/// What the admission webhook does with an image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Admit the pod.
+    Allow,
+    /// Admit the pod with a warning.
+    Warn,
+    /// Refuse the pod.
+    Deny,
 }
 
 /// A CVSS vector and its base score.
@@ -311,6 +366,36 @@ pub struct Summary {
     pub by_severity: BTreeMap<Severity, u64>,
     /// By category.
     pub by_category: BTreeMap<Category, u64>,
+}
+
+impl Category {
+    /// The name reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Cve => "CVE",
+            Category::MaliciousURL => "MaliciousURL",
+            Category::MaliciousIP => "MaliciousIP",
+            Category::MaliciousFile => "MaliciousFile",
+            Category::InsecureCode => "InsecureCode",
+            Category::InsecureContent => "InsecureContent",
+            Category::ImageScan => "ImageScan",
+            Category::Package => "Package",
+        }
+    }
+}
+
+impl Severity {
+    /// The name reports use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Negligible => "negligible",
+            Severity::Unknown => "unknown",
+        }
+    }
 }
 
 impl Summary {
@@ -335,6 +420,9 @@ pub struct Verdict {
     /// What failed, in plain words.
     #[serde(default)]
     pub violations: Vec<String>,
+    /// What the ruleset says to do with the image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<Action>,
 }
 
 impl Report {
@@ -354,7 +442,10 @@ impl Report {
                 ruleset: "default".into(),
                 passed: true,
                 violations: Vec::new(),
+                action: None,
             },
+            suppressed: Vec::new(),
+            units: Vec::new(),
             notes: Vec::new(),
         }
     }

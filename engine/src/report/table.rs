@@ -45,7 +45,22 @@ pub fn render(report: &Report) -> String {
     let _ = writeln!(out, "  packages: {}", report.packages.len());
     let _ = writeln!(out, "  findings: {}", report.findings.len());
     for f in &report.findings {
-        let _ = writeln!(out, "    {:?} {:?} {}", f.severity, f.category, f.title);
+        let lapsed = match &f.suppression {
+            Some(s) if s.expired => " (ignore expired)",
+            _ => "",
+        };
+        let _ = writeln!(
+            out,
+            "    {:?} {:?} {}{lapsed}",
+            f.severity, f.category, f.title
+        );
+    }
+    if !report.suppressed.is_empty() {
+        let _ = writeln!(out, "  suppressed: {}", report.suppressed.len());
+        for f in &report.suppressed {
+            let why = f.suppression.as_ref().map_or("", |s| s.reason.as_str());
+            let _ = writeln!(out, "    {:?} {} ({why})", f.category, f.title);
+        }
     }
     for n in &report.notes {
         let _ = writeln!(out, "  note: {n}");

@@ -423,6 +423,7 @@ fn add_one(
             name: p.name.clone(),
             version: p.version.clone(),
             kind: Some(p.kind.clone()),
+            purl: p.purl.clone(),
         }),
         fixed_version: fixed,
         path: p.path.clone(),

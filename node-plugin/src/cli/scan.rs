@@ -5,6 +5,7 @@ use anyhow::{Context, Result, bail};
 use assure_engine::analyze::default_analyzers;
 use assure_engine::detect::malware::{self, MalwareOptions};
 use assure_engine::layer::limits::Limits;
+use assure_engine::policy::{self, Organisation, Ruleset, VexDocument};
 use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
@@ -46,9 +47,19 @@ pub struct ScanArgs {
     /// Platform to pick from multi-platform images.
     #[arg(long, default_value = "linux/amd64", value_parser = parse_platform)]
     platform: Platform,
-    /// Name of the environment (cluster) stamped on the report.
+    /// Name of the environment (cluster) stamped on the report and every finding.
     #[arg(long, env = "ASSURE_ENVIRONMENT")]
     environment: Option<String>,
+    /// Ruleset (YAML) to judge the image by; the built-in default ruleset when absent.
+    #[arg(long, value_name = "FILE")]
+    ruleset: Option<PathBuf>,
+    /// OpenVEX document whose not_affected statements suppress findings (repeatable).
+    #[arg(long, value_name = "FILE")]
+    vex: Vec<PathBuf>,
+    /// Organisation file (YAML) mapping units to environments; the report names the units
+    /// holding --environment.
+    #[arg(long, value_name = "FILE", env = "ASSURE_ORGANISATION")]
+    organisation: Option<PathBuf>,
     /// Largest uncompressed image scanned, in MiB; larger images get status too_large.
     #[arg(long, default_value_t = 2048, value_name = "N")]
     max_image_size_mb: u64,
@@ -96,6 +107,25 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         },
         ..ScanOptions::default()
     };
+    // Policy files are read first: a mistake in one stops the scan before any work is done.
+    let ruleset = match &args.ruleset {
+        Some(path) => policy::load::from_file::<Ruleset>(path)?,
+        None => Ruleset::builtin(),
+    };
+    let vex = args
+        .vex
+        .iter()
+        .map(|p| VexDocument::load(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut context = policy::Context::new(args.environment.clone());
+    if let Some(path) = &args.organisation {
+        let org: Organisation = policy::load::from_file(path)?;
+        context.units = args
+            .environment
+            .as_deref()
+            .map(|e| org.units_of(e))
+            .unwrap_or_default();
+    }
     let cache = Arc::new(Cache::open(data_dir)?);
     let vulndb = VulnDb::new(cache.sled());
     let (malware, skipped_rules) = malware::analyzer(&MalwareOptions {
@@ -164,6 +194,7 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     report
         .notes
         .extend(skipped_rules.iter().map(ToString::to_string));
+    policy::apply(&mut report, &ruleset, &vex, &context);
     if report.status == Status::Scanned {
         // Kept so `assure rematch` can match the inventory again without reading the image.
         ImageStore::new(&cache.sled())?.put(&report)?;
