@@ -24,6 +24,8 @@ enum Command {
     Scan(Box<cli::scan::ScanArgs>),
     /// Match every stored inventory against the current database, without reading images.
     Rematch,
+    /// List the findings of every scanned image, filtered and searched.
+    Findings(cli::findings::FindingsArgs),
     /// Manage the vulnerability database.
     #[command(subcommand)]
     Db(cli::db::DbCommand),
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
         Command::Scan(args) => cli::scan::run(*args, &data_dir),
         Command::Db(command) => cli::db::run(command, &data_dir),
         Command::Rematch => cli::db::rematch(&data_dir),
+        Command::Findings(args) => cli::findings::run(args, &data_dir),
     };
     match result {
         Ok(code) => code,

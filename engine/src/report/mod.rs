@@ -2,6 +2,7 @@
 
 pub mod cyclonedx;
 pub mod model;
+pub mod query;
 pub mod sbom;
 pub mod spdx;
 pub mod table;

@@ -69,6 +69,14 @@ impl ImageStore {
         Ok(())
     }
 
+    /// Every stored report, in digest order; one that no longer parses is skipped.
+    pub fn reports(&self) -> impl Iterator<Item = Result<Report>> + '_ {
+        self.tree.iter().filter_map(|kv| match kv {
+            Ok((_, v)) => serde_json::from_slice::<Report>(&v).ok().map(Ok),
+            Err(e) => Some(Err(err(e))),
+        })
+    }
+
     /// Number of stored reports.
     pub fn len(&self) -> usize {
         self.tree.len()
