@@ -58,6 +58,8 @@ pub enum Artifact {
     Packages(Vec<crate::report::Package>),
     /// Licences a file states for the package it belongs to (Debian copyright files).
     Licenses(Vec<String>),
+    /// Paths a package database says its packages installed (dpkg's `info/*.list`).
+    PackagedPaths(Vec<String>),
     /// A problem a content detector found in the file.
     Detection(crate::detect::Detection),
     /// Something the user should know: a malformed record skipped, a limit reached.
@@ -80,6 +82,9 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::inventory::gobin::GoBinaryAnalyzer),
         Arc::new(crate::inventory::rustbin::RustBinaryAnalyzer),
         Arc::new(crate::inventory::java::JavaAnalyzer),
+        Arc::new(crate::detect::insecure::InsecureAnalyzer::new(
+            crate::detect::insecure::builtin_rules(),
+        )),
     ]
 }
 
