@@ -2,6 +2,8 @@
 
 use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
+use assure_engine::analyze::default_analyzers;
+use assure_engine::detect::{default_config_detectors, insecure};
 use assure_engine::layer::limits::Limits;
 use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
@@ -59,6 +61,10 @@ pub struct ScanArgs {
     /// containerd namespace.
     #[arg(long, env = "CONTAINERD_NAMESPACE", default_value = source::DEFAULT_NAMESPACE)]
     namespace: String,
+    /// Insecure-code rules to add to the built-in ones (TOML, their format; a rule with a
+    /// built-in id replaces it).
+    #[arg(long, value_name = "FILE")]
+    insecure_rules: Option<PathBuf>,
     /// Do not read or write the layer cache (the vulnerability database is still used).
     #[arg(long)]
     no_cache: bool,
@@ -90,6 +96,15 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     let cache = Arc::new(Cache::open(data_dir)?);
     let vulndb = VulnDb::new(cache.sled());
     let mut scanner = Scanner::new(options);
+    if let Some(file) = &args.insecure_rules {
+        let rules = Arc::new(insecure::Rules::with_file(file)?);
+        let mut analyzers = default_analyzers();
+        let mut detectors = default_config_detectors();
+        insecure::use_rules(&mut analyzers, &mut detectors, rules);
+        scanner = scanner
+            .with_analyzers(analyzers)
+            .with_config_detectors(detectors);
+    }
     if !args.no_cache {
         scanner = scanner.with_cache(cache.clone());
     }

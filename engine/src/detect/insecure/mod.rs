@@ -204,12 +204,18 @@ impl ConfigDetector for InsecureConfig {
     }
 }
 
-/// The analyzer and config detector for `rules`.
-pub fn detectors(rules: Arc<Rules>) -> (Arc<dyn Analyzer>, Arc<dyn ConfigDetector>) {
-    (
-        Arc::new(InsecureAnalyzer::new(rules.clone())),
-        Arc::new(InsecureConfig::new(rules)),
-    )
+/// Make the insecure analyzer and config detector in these lists apply `rules` instead.
+pub fn use_rules(
+    analyzers: &mut Vec<Arc<dyn Analyzer>>,
+    detectors: &mut Vec<Arc<dyn ConfigDetector>>,
+    rules: Arc<Rules>,
+) {
+    let analyzer = InsecureAnalyzer::new(rules.clone());
+    analyzers.retain(|a| a.name() != analyzer.name());
+    analyzers.push(Arc::new(analyzer));
+    let detector = InsecureConfig::new(rules);
+    detectors.retain(|d| d.name() != detector.name());
+    detectors.push(Arc::new(detector));
 }
 
 #[cfg(test)]
