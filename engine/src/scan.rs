@@ -58,12 +58,12 @@ pub struct Analysis {
 }
 
 impl Scanner {
-    /// A scanner with the default analyzers and no cache.
+    /// A scanner with the default analyzers and config detectors, and no cache.
     pub fn new(options: ScanOptions) -> Self {
         Scanner {
             options,
             analyzers: analyze::default_analyzers(),
-            config_detectors: Vec::new(),
+            config_detectors: crate::detect::default_config_detectors(),
             cache: None,
         }
     }
@@ -236,8 +236,13 @@ pub fn build_report(analysis: &Analysis) -> Report {
         report.image.os.as_ref(),
     );
     let digests: Vec<&str> = image.layers.iter().map(|l| l.digest.as_str()).collect();
-    report.findings =
-        crate::detect::findings(&analysis.layers, &digests, &analysis.config_detections);
+    let packaged = crate::detect::insecure::PackagedFiles::from_view(&view);
+    report.findings = crate::detect::findings(
+        &analysis.layers,
+        &digests,
+        &analysis.config_detections,
+        &packaged,
+    );
     for (path, entry) in &view {
         for a in &entry.result.artifacts {
             if let Artifact::Warning(w) = a {

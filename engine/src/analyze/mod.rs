@@ -58,6 +58,8 @@ pub enum Artifact {
     Packages(Vec<crate::report::Package>),
     /// Licences a file states for the package it belongs to (Debian copyright files).
     Licenses(Vec<String>),
+    /// Paths a package database says its packages installed (dpkg's `info/*.list`).
+    PackagedPaths(Vec<String>),
     /// A problem a content detector found in the file.
     Detection(crate::detect::Detection),
     /// Public URLs and IP addresses in the file, matched against threat feeds at report time.
@@ -83,6 +85,9 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::inventory::rustbin::RustBinaryAnalyzer),
         Arc::new(crate::inventory::java::JavaAnalyzer),
         Arc::new(crate::threat::extract::IndicatorAnalyzer),
+        Arc::new(crate::detect::insecure::InsecureAnalyzer::new(
+            crate::detect::insecure::builtin_rules(),
+        )),
     ]
 }
 

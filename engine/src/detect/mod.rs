@@ -5,6 +5,7 @@
 //! [`Detection`]s. Detections are kept from every layer, not only the final view: a secret or
 //! a piece of malware deleted by a later layer still ships in the image.
 
+pub mod insecure;
 pub mod malware;
 
 use crate::report::{Category, Finding, Severity};
@@ -40,6 +41,10 @@ pub struct Detection {
     /// Links.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub references: Vec<String>,
+    /// Dropped when a package database lists the file: a finding about files no package
+    /// installed (see [`insecure::PackagedFiles`]).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unless_packaged: bool,
 }
 
 impl Detection {
@@ -61,6 +66,7 @@ impl Detection {
             member: None,
             aliases: Vec::new(),
             references: Vec::new(),
+            unless_packaged: false,
         }
     }
 
@@ -116,11 +122,13 @@ pub trait ConfigDetector: Send + Sync {
 /// Findings for every detection in every layer, bottom first, plus those in the image config.
 ///
 /// The same detection at the same path in several layers is reported once, for the lowest
-/// layer (the one that shipped it first).
+/// layer (the one that shipped it first). Detections about unpackaged files are dropped where
+/// `packaged` excuses the file.
 pub fn findings(
     layers: &[crate::analyze::LayerAnalysis],
     digests: &[&str],
     config: &[Detection],
+    packaged: &insecure::PackagedFiles,
 ) -> Vec<Finding> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
@@ -134,6 +142,9 @@ pub fn findings(
         for r in &layer.results {
             for a in &r.artifacts {
                 if let crate::analyze::Artifact::Detection(d) = a {
+                    if d.unless_packaged && packaged.excuses(&r.path) {
+                        continue;
+                    }
                     let f = d.clone().into_finding(Some(&r.path), Some(digest));
                     if seen.insert(f.id.clone()) {
                         out.push(f);
@@ -143,6 +154,13 @@ pub fn findings(
         }
     }
     out
+}
+
+/// The image-config detectors every scan runs.
+pub fn default_config_detectors() -> Vec<std::sync::Arc<dyn ConfigDetector>> {
+    vec![std::sync::Arc::new(insecure::InsecureConfig::new(
+        insecure::builtin_rules(),
+    ))]
 }
 
 /// Evidence for a secret: its first few characters and a fingerprint of the whole, so the same

@@ -4,6 +4,7 @@ use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
 use assure_engine::analyze::default_analyzers;
 use assure_engine::detect::malware::{self, MalwareOptions};
+use assure_engine::detect::{default_config_detectors, insecure};
 use assure_engine::layer::limits::Limits;
 use assure_engine::policy::{self, Organisation, Ruleset, VexDocument};
 use assure_engine::report::Status;
@@ -72,6 +73,10 @@ pub struct ScanArgs {
     /// containerd namespace.
     #[arg(long, env = "CONTAINERD_NAMESPACE", default_value = source::DEFAULT_NAMESPACE)]
     namespace: String,
+    /// Insecure-code rules to add to the built-in ones (TOML, their format; a rule with a
+    /// built-in id replaces it).
+    #[arg(long, value_name = "FILE")]
+    insecure_rules: Option<PathBuf>,
     /// Do not read or write the layer cache (the vulnerability database is still used).
     #[arg(long)]
     no_cache: bool,
@@ -136,8 +141,15 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         eprintln!("warning: {skipped}");
     }
     let mut analyzers = default_analyzers();
+    let mut detectors = default_config_detectors();
+    if let Some(file) = &args.insecure_rules {
+        let rules = Arc::new(insecure::Rules::with_file(file)?);
+        insecure::use_rules(&mut analyzers, &mut detectors, rules);
+    }
     analyzers.push(Arc::new(malware));
-    let mut scanner = Scanner::new(options).with_analyzers(analyzers);
+    let mut scanner = Scanner::new(options)
+        .with_analyzers(analyzers)
+        .with_config_detectors(detectors);
     if !args.no_cache {
         scanner = scanner.with_cache(cache.clone());
     }
