@@ -58,12 +58,12 @@ pub struct Analysis {
 }
 
 impl Scanner {
-    /// A scanner with the default analyzers and no cache.
+    /// A scanner with the default analyzers and config detectors, and no cache.
     pub fn new(options: ScanOptions) -> Self {
         Scanner {
             options,
             analyzers: analyze::default_analyzers(),
-            config_detectors: Vec::new(),
+            config_detectors: crate::detect::default_config_detectors(),
             cache: None,
         }
     }

@@ -80,6 +80,7 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::inventory::gobin::GoBinaryAnalyzer),
         Arc::new(crate::inventory::rustbin::RustBinaryAnalyzer),
         Arc::new(crate::inventory::java::JavaAnalyzer),
+        Arc::new(crate::detect::secret::SecretAnalyzer::builtin()),
     ]
 }
 

@@ -5,9 +5,12 @@
 //! [`Detection`]s. Detections are kept from every layer, not only the final view: a secret or
 //! a piece of malware deleted by a later layer still ships in the image.
 
+pub mod secret;
+
 use crate::report::{Category, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
 
 /// One problem found in one file of a layer (or in the image config).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,6 +118,11 @@ pub trait ConfigDetector: Send + Sync {
     fn name(&self) -> &'static str;
     /// The problems found in `config`.
     fn detect(&self, config: &oci_spec::image::ImageConfiguration) -> Vec<Detection>;
+}
+
+/// The image-config checks every scan runs.
+pub fn default_config_detectors() -> Vec<Arc<dyn ConfigDetector>> {
+    vec![Arc::new(secret::SecretConfigDetector::builtin())]
 }
 
 /// Findings for every detection in every layer, bottom first, plus those in the image config.
