@@ -290,16 +290,17 @@ fn rule(r: Rule, file: &str) -> Result<RuleSpec, RuleError> {
         title: None,
         description: r.description.filter(|d| !d.is_empty()),
         severity: None,
-        regex: r.regex.filter(|s| !s.is_empty()),
+        regex: r.regex.filter(|s| !s.is_empty()).map(|s| go_regex(&s)),
         secret_group,
         entropy: r.entropy,
-        path: r.path.filter(|s| !s.is_empty()),
+        path: r.path.filter(|s| !s.is_empty()).map(|s| go_regex(&s)),
         keywords: r.keywords.iter().map(|k| k.to_lowercase()).collect(),
         tags: r.tags,
         allowlists,
         required,
         skip_report: r.skip_report,
         binary: false,
+        generic: false,
     })
 }
 
@@ -336,13 +337,70 @@ fn allowlist(
         description: a.description,
         condition,
         commits: a.commits,
-        paths: a.paths,
-        regexes: a.regexes,
+        paths: a.paths.iter().map(|p| go_regex(p)).collect(),
+        regexes: a.regexes.iter().map(|p| go_regex(p)).collect(),
         target,
         stopwords: a.stopwords,
         target_rules: a.target_rules,
     }
     .validated(file, what)
+}
+
+/// A Go RE2 pattern as Rust's `regex` reads it. The one difference real gitleaks files hit:
+/// RE2 takes a `{` that does not start a repetition (`{\d+}`) as a literal, Rust refuses it.
+/// Hand-written: no crate translates between the two dialects.
+pub fn go_regex(pattern: &str) -> String {
+    let b = pattern.as_bytes();
+    let mut out = String::with_capacity(pattern.len() + 4);
+    let mut i = 0;
+    let mut in_class = false;
+    while i < b.len() {
+        let c = b[i];
+        if c == b'\\' && i + 1 < b.len() {
+            // Keep the escape and the (possibly multi-byte) character it escapes.
+            let next = pattern[i + 1..].chars().next().map_or(1, char::len_utf8);
+            out.push_str(&pattern[i..i + 1 + next]);
+            i += 1 + next;
+            continue;
+        }
+        if in_class {
+            in_class = c != b']';
+        } else if c == b'[' {
+            in_class = true;
+            // A `]` right after `[` or `[^` is a literal member, not the end.
+            let skip = if b.get(i + 1) == Some(&b'^') { 2 } else { 1 };
+            if b.get(i + skip) == Some(&b']') {
+                out.push_str(&pattern[i..i + skip + 1]);
+                i += skip + 1;
+                continue;
+            }
+        } else if c == b'{' && !is_repetition(&b[i + 1..]) {
+            out.push_str("\\{");
+            i += 1;
+            continue;
+        }
+        let len = pattern[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&pattern[i..i + len]);
+        i += len;
+    }
+    out
+}
+
+/// Whether `rest` (after a `{`) is `n}`, `n,}` or `n,m}`.
+fn is_repetition(rest: &[u8]) -> bool {
+    let digits = |s: &[u8]| s.iter().take_while(|c| c.is_ascii_digit()).count();
+    let n = digits(rest);
+    if n == 0 {
+        return false;
+    }
+    match rest.get(n) {
+        Some(b'}') => true,
+        Some(b',') => {
+            let m = digits(&rest[n + 1..]);
+            rest.get(n + 1 + m) == Some(&b'}')
+        }
+        _ => false,
+    }
 }
 
 /// `base/rel` with `.` and `..` resolved lexically, so `dir/../x` works when `dir` is absent.
@@ -393,6 +451,14 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(e.contains("url is not supported"), "{e}");
+    }
+
+    #[test]
+    fn go_literal_braces_become_escaped() {
+        assert_eq!(go_regex(r"^\$(?:\d+|{\d+})$"), r"^\$(?:\d+|\{\d+})$");
+        assert_eq!(go_regex(r"a{2,3}b{4}c{5,}"), r"a{2,3}b{4}c{5,}");
+        assert_eq!(go_regex(r"[{}]\{x{"), r"[{}]\{x\{");
+        assert_eq!(go_regex(r"[]{]é{"), r"[]{]é\{");
     }
 
     #[test]

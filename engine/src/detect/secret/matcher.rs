@@ -245,8 +245,9 @@ impl RuleSet {
             .collect()
     }
 
-    /// Whether `c`, from a generic rule, yields to a specific rule's match of the same secret
-    /// on the same line.
+    /// Whether `c`, from a generic rule, yields to another rule's match of the same secret on
+    /// the same line: a specific rule's, or an earlier generic rule's (the more generic rules
+    /// come last in a rule file).
     fn yields(&self, c: &Candidate, all: &[Candidate], content: &[u8]) -> bool {
         if !self.rules[c.rule].generic {
             return false;
@@ -254,7 +255,7 @@ impl RuleSet {
         let secret = &content[c.secret.0..c.secret.1];
         all.iter().any(|o| {
             o.line == c.line
-                && !self.rules[o.rule].generic
+                && (!self.rules[o.rule].generic || o.rule < c.rule)
                 && !self.rules[o.rule].skip_report
                 && memchr::memmem::find(&content[o.secret.0..o.secret.1], secret).is_some()
         })

@@ -49,6 +49,8 @@ struct Rule {
     #[serde(default)]
     binary: bool,
     #[serde(default)]
+    generic: bool,
+    #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
     allowlists: Vec<Allowlist>,
@@ -138,6 +140,7 @@ fn rule(r: Rule, file: &str) -> Result<RuleSpec, RuleError> {
         required: Vec::new(),
         skip_report: false,
         binary: r.binary,
+        generic: r.generic,
         id,
     })
 }

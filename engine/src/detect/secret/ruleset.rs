@@ -37,8 +37,7 @@ pub struct Rule {
     pub(super) required: Vec<(usize, Option<u32>, Option<u32>)>,
     pub(super) skip_report: bool,
     pub(super) binary: bool,
-    /// Yields to a specific rule matching the same secret on the same line (gitleaks' rule for
-    /// ids containing "generic").
+    /// Yields to a specific rule matching the same secret on the same line.
     pub(super) generic: bool,
 }
 
@@ -236,7 +235,7 @@ impl RuleSet {
                 required,
                 skip_report: s.skip_report,
                 binary: s.binary,
-                generic: s.id.to_ascii_lowercase().contains("generic"),
+                generic: s.generic || s.id.to_ascii_lowercase().contains("generic"),
             });
         }
         let prefilter = if keywords.is_empty() {

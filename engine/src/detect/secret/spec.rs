@@ -35,6 +35,9 @@ pub struct RuleSpec {
     pub skip_report: bool,
     /// Also run on binary files (skipped by default).
     pub binary: bool,
+    /// Yields to a specific rule matching the same secret on the same line (always so for ids
+    /// containing "generic", as in gitleaks).
+    pub generic: bool,
 }
 
 /// How an allowlist's checks combine.
@@ -194,6 +197,7 @@ impl RulesSpec {
                 b.required.extend(o.required);
                 b.skip_report |= o.skip_report;
                 b.binary |= o.binary;
+                b.generic |= o.generic;
             }
             merged.rules.push(b);
         }
