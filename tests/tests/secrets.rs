@@ -760,3 +760,67 @@ fn a_clean_debian_image_has_no_secret_findings() {
     eprintln!("debian minbase: {} secret findings: {found:?}", found.len());
     assert!(found.is_empty(), "{found:?}");
 }
+
+#[test]
+fn assure_scan_takes_user_secret_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let token = "acme_q8rt2lm5xw9kp3vb7nc4";
+    let spec = ImageSpec::new(vec![LayerSpec::new(vec![
+        Entry::dir("srv"),
+        Entry::file("srv/app.ini", format!("[acme]\ntoken = {token}\n")),
+    ])]);
+    let built = write_oci_layout(&spec, &dir.path().join("image")).unwrap();
+    let rules = dir.path().join("rules.toml");
+    std::fs::write(
+        &rules,
+        "[[rules]]\nid = \"acme-token\"\ndescription = \"ACME token\"\nregex = '''acme_[a-z0-9]{20}'''\nkeywords = [\"acme_\"]\n",
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let rules_arg = rules.display().to_string();
+    let source = built.source();
+    let out = assure_tests::system::assure(
+        data.path(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--secret-rules",
+            &rules_arg,
+            &source,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!stdout.contains(token), "the secret is in the report");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let findings: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "InsecureContent")
+        .collect();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule_id"], "acme-token");
+    assert_eq!(findings[0]["path"], "/srv/app.ini:2");
+
+    std::fs::write(
+        &rules,
+        "[[rules]]\nid = \"bomb\"\nregex = '''(?:\\w{1000}){1000}'''\n",
+    )
+    .unwrap();
+    let out = assure_tests::system::assure(
+        data.path(),
+        &["scan", "--secret-rules", &rules_arg, &source],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("rules.toml: rule bomb: regex compiles to more than"),
+        "{stderr}"
+    );
+}

@@ -2,6 +2,9 @@
 
 use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
+use assure_engine::analyze::default_analyzers;
+use assure_engine::detect::default_config_detectors;
+use assure_engine::detect::secret;
 use assure_engine::layer::limits::Limits;
 use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sbom, spdx, table};
@@ -59,6 +62,10 @@ pub struct ScanArgs {
     /// Do not read or write the layer cache (the vulnerability database is still used).
     #[arg(long)]
     no_cache: bool,
+    /// Secret rules added to the built-in ones: assure's rule format or gitleaks' TOML (a rule
+    /// with a built-in rule's id changes that rule, as gitleaks' [extend] does).
+    #[arg(long, value_name = "FILE")]
+    secret_rules: Option<PathBuf>,
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -87,6 +94,18 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     let cache = Arc::new(Cache::open(data_dir)?);
     let vulndb = VulnDb::new(cache.sled());
     let mut scanner = Scanner::new(options);
+    if let Some(file) = &args.secret_rules {
+        let rules = Arc::new(secret::builtin_with(file)?);
+        for note in rules.notes() {
+            eprintln!("note: {note}");
+        }
+        scanner = scanner
+            .with_analyzers(secret::with_rules(default_analyzers(), &rules))
+            .with_config_detectors(secret::with_config_rules(
+                default_config_detectors(),
+                &rules,
+            ));
+    }
     if !args.no_cache {
         scanner = scanner.with_cache(cache.clone());
     }

@@ -326,6 +326,53 @@ mod tests {
         assert!(!is_binary(b"plain text\n"));
     }
 
+    /// 64 MiB is the walk's default per-file read limit: the most one file can hand over.
+    fn repeated(unit: &[u8]) -> Vec<u8> {
+        let mut content = Vec::with_capacity(64 << 20);
+        while content.len() < 64 << 20 {
+            content.extend_from_slice(unit);
+        }
+        content
+    }
+
+    #[test]
+    fn a_64_mib_line_of_near_misses_is_scanned_without_findings() {
+        let rules = crate::detect::secret::builtin();
+        let content = repeated(
+            b"api_key=Zq8Rt2Lm5Xw9Kp3 token: ghp_short secret=\"abc\" -----BEGIN RSA PRIVATE KEY----- postgres://u:",
+        );
+        assert!(rules.scan("app/big.txt", &content).is_empty());
+    }
+
+    #[test]
+    fn a_64_mib_file_of_secrets_yields_a_bounded_number_of_hits() {
+        let rules = crate::detect::secret::builtin();
+        let content = repeated(b"GITHUB_TOKEN=ghp_Zq8Rt2Lm5Xw9Kp3Vb7Nc4Hd6Jf1Gs0Ty8Ua5E\n");
+        let hits = rules.scan("app/big.txt", &content);
+        assert!(
+            !hits.is_empty() && hits.len() <= MAX_PER_RULE,
+            "{}",
+            hits.len()
+        );
+        assert_eq!(hits[0].line, Some(1));
+        assert_eq!(hits[1].line, Some(2));
+    }
+
+    #[test]
+    fn random_binary_garbage_is_skipped() {
+        let rules = crate::detect::secret::builtin();
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let content: Vec<u8> = (0..(8 << 20))
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert!(rules.scan("app/blob", &content).is_empty());
+    }
+
     #[test]
     fn windows_cover_the_content_without_gaps() {
         let content = vec![b'a'; 3 * WINDOW + 123];
