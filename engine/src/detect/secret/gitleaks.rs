@@ -8,6 +8,12 @@
 //! - `[extend] url` is refused: rule files are read from disk only.
 //! - `commits` allowlists never match: an image has no commits.
 //! - Keys gitleaks does not know are refused, so a misspelt key is an error, not a no-op.
+//! - gitleaks' decoding of base64/hex/percent-encoded segments (`--max-decode-depth`) is not
+//!   done: rules match the file content as it is.
+//! - A rule with neither `regex` nor `path` is refused, except in a file that extends another,
+//!   where gitleaks loads it without effect; there it is dropped with a load note.
+//! - Go RE2 syntax is read by Rust's `regex` with ASCII classes (`\w`, `\d`, `\s`, `\b` as in
+//!   RE2); a `{` that starts no repetition is taken as a literal, as RE2 does.
 
 use super::error::RuleError;
 use super::spec::{AllowlistSpec, Condition, RequiredSpec, RuleSpec, RulesSpec, Target};
@@ -301,6 +307,7 @@ fn rule(r: Rule, file: &str) -> Result<RuleSpec, RuleError> {
         skip_report: r.skip_report,
         binary: false,
         generic: false,
+        line_scoped: false,
     })
 }
 

@@ -171,9 +171,46 @@ impl RuleSet {
         let r = &self.rules[i];
         let Some(re) = &r.regex else { return };
         let mut found = 0;
+        if let Some(ac) = &r.line_keywords {
+            // Only the lines holding a keyword can hold a match of a line-scoped rule.
+            let mut done = 0;
+            for m in ac.find_iter(content) {
+                if m.start() < done {
+                    continue;
+                }
+                let (from, to) = line_around(content, m.start(), m.end());
+                let from = from.max(done);
+                self.collect_in(i, re, content, (from, to, to), &mut found, out);
+                done = to;
+                if found >= MAX_PER_RULE {
+                    return;
+                }
+            }
+            return;
+        }
         let mut start = 0;
         while start < content.len() {
             let (end, stop) = window(content, start);
+            self.collect_in(i, re, content, (start, end, stop), &mut found, out);
+            if found >= MAX_PER_RULE {
+                return;
+            }
+            start = stop;
+        }
+    }
+
+    /// Matches of rule `i` in `content[start..end]` that start before `stop`.
+    fn collect_in(
+        &self,
+        i: usize,
+        re: &regex::bytes::Regex,
+        content: &[u8],
+        (start, end, stop): (usize, usize, usize),
+        found: &mut usize,
+        out: &mut Vec<Candidate>,
+    ) {
+        let r = &self.rules[i];
+        {
             for caps in re.captures_iter(&content[start..end]) {
                 let Some(m) = caps.get(0) else { continue };
                 if start + m.start() >= stop {
@@ -203,12 +240,11 @@ impl RuleSet {
                     column: 0,
                     line_span: (0, 0),
                 });
-                found += 1;
-                if found >= MAX_PER_RULE {
+                *found += 1;
+                if *found >= MAX_PER_RULE {
                     return;
                 }
             }
-            start = stop;
         }
     }
 
@@ -274,6 +310,15 @@ fn window(content: &[u8], start: usize) -> (usize, usize) {
     ((stop + OVERLAP).min(content.len()), stop)
 }
 
+/// The line holding `start..end`, at most [`LINE_CONTEXT`] bytes each side.
+fn line_around(content: &[u8], start: usize, end: usize) -> (usize, usize) {
+    let from = start.saturating_sub(LINE_CONTEXT);
+    let from = memrchr(b'\n', &content[from..start]).map_or(from, |i| from + i + 1);
+    let limit = (end + LINE_CONTEXT).min(content.len());
+    let to = memchr(b'\n', &content[end..limit]).map_or(limit, |i| end + i);
+    (from, to)
+}
+
 /// The match without leading or trailing newlines.
 fn trim_newlines(hay: &[u8], mut s: usize, mut e: usize) -> (usize, usize) {
     while s < e && matches!(hay[s], b'\n' | b'\r') {
@@ -300,11 +345,8 @@ fn locate(content: &[u8], candidates: &mut [Candidate]) {
         }
         c.line = line;
         c.column = u32::try_from(c.start - line_start + 1).unwrap_or(u32::MAX);
-        let from = c.start.saturating_sub(LINE_CONTEXT).max(line_start);
-        let from = memrchr(b'\n', &content[from..c.start]).map_or(from, |i| from + i + 1);
-        let limit = (c.end + LINE_CONTEXT).min(content.len());
-        let to = memchr(b'\n', &content[c.end..limit]).map_or(limit, |i| c.end + i);
-        c.line_span = (from, to.max(c.end));
+        let (from, to) = line_around(content, c.start, c.end);
+        c.line_span = (from.max(line_start), to.max(c.end));
     }
 }
 

@@ -4,6 +4,8 @@
 //! case-insensitive alternation naming the credential (`stripe|stripe_api`) and `secret` the
 //! case-sensitive shape of the value; they expand into one assignment pattern that reads
 //! `name = value`, `name: value`, `"name": "value"`, `name => value` and `export NAME=value`.
+//! `scope = "line"` says matches lie within one line that holds a keyword, so the regex runs
+//! only on those lines instead of the whole file.
 
 use super::error::RuleError;
 use super::spec::{AllowlistSpec, Condition, RuleSpec, RulesSpec, Target};
@@ -50,6 +52,8 @@ struct Rule {
     binary: bool,
     #[serde(default)]
     generic: bool,
+    #[serde(default)]
+    scope: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
     #[serde(default)]
@@ -122,6 +126,16 @@ fn rule(r: Rule, file: &str) -> Result<RuleSpec, RuleError> {
             ));
         }
     };
+    let line_scoped = match r.scope.as_deref() {
+        None | Some("file") => false,
+        Some("line") if !r.keywords.is_empty() => true,
+        Some("line") => return Err(bad("scope = \"line\" needs keywords")),
+        Some(other) => {
+            return Err(bad(&format!(
+                "unknown scope '{other}' (expected file, line)"
+            )));
+        }
+    };
     let mut allowlists = Vec::new();
     for a in r.allowlists {
         allowlists.push(allowlist(a, file, &format!("rule {id}: allowlist"))?);
@@ -141,6 +155,7 @@ fn rule(r: Rule, file: &str) -> Result<RuleSpec, RuleError> {
         skip_report: false,
         binary: r.binary,
         generic: r.generic,
+        line_scoped,
         id,
     })
 }

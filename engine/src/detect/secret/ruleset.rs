@@ -39,6 +39,8 @@ pub struct Rule {
     pub(super) binary: bool,
     /// Yields to a specific rule matching the same secret on the same line.
     pub(super) generic: bool,
+    /// For line-scoped rules: the rule's own keywords, to find the lines to match.
+    pub(super) line_keywords: Option<AhoCorasick>,
 }
 
 /// One compiled allowlist.
@@ -236,6 +238,19 @@ impl RuleSet {
                 skip_report: s.skip_report,
                 binary: s.binary,
                 generic: s.generic || s.id.to_ascii_lowercase().contains("generic"),
+                line_keywords: if s.line_scoped && !s.keywords.is_empty() {
+                    Some(
+                        AhoCorasick::builder()
+                            .ascii_case_insensitive(true)
+                            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                            .build(&s.keywords)
+                            .map_err(|e| {
+                                RuleError::invalid(file, format!("{what}: keywords: {e}"))
+                            })?,
+                    )
+                } else {
+                    None
+                },
             });
         }
         let prefilter = if keywords.is_empty() {

@@ -38,6 +38,8 @@ pub struct RuleSpec {
     /// Yields to a specific rule matching the same secret on the same line (always so for ids
     /// containing "generic", as in gitleaks).
     pub generic: bool,
+    /// Matches lie within one line holding a keyword: the regex runs only on those lines.
+    pub line_scoped: bool,
 }
 
 /// How an allowlist's checks combine.
@@ -198,6 +200,7 @@ impl RulesSpec {
                 b.skip_report |= o.skip_report;
                 b.binary |= o.binary;
                 b.generic |= o.generic;
+                b.line_scoped = o.line_scoped || b.line_scoped;
             }
             merged.rules.push(b);
         }
