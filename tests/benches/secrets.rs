@@ -125,36 +125,33 @@ fn scan(
 fn detect_secrets(bin: &str, dirs: &[PathBuf]) -> Option<(f64, f64, Found)> {
     let before = cpu_seconds(true);
     let start = std::time::Instant::now();
-    // detect-secrets reports nothing for absolute paths: give it paths relative to `/`.
-    let out = Command::new(bin)
-        .current_dir("/")
-        .arg("scan")
-        .arg("--all-files")
-        .args(dirs.iter().map(|d| d.strip_prefix("/").unwrap_or(d)))
-        .output()
-        .ok()?;
-    let wall = start.elapsed().as_secs_f64();
-    let cpu = cpu_seconds(true) - before;
-    if !out.status.success() {
-        eprintln!(
-            "detect-secrets failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        return None;
-    }
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
     let mut found = BTreeSet::new();
-    for (file, list) in report["results"].as_object()? {
-        for r in list.as_array()? {
-            let line = r["line_number"].as_u64().unwrap_or(0) as u32;
-            let file = if file.starts_with('/') {
-                file.clone()
-            } else {
-                format!("/{file}")
-            };
-            found.insert((file, line));
+    // detect-secrets reports nothing for paths outside its working directory: run it in each
+    // tree and map its relative paths back.
+    for dir in dirs {
+        let out = Command::new(bin)
+            .current_dir(dir)
+            .args(["scan", "--all-files", "."])
+            .output()
+            .ok()?;
+        if !out.status.success() {
+            eprintln!(
+                "detect-secrets failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return None;
+        }
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+        for (file, list) in report["results"].as_object()? {
+            for r in list.as_array()? {
+                let line = r["line_number"].as_u64().unwrap_or(0) as u32;
+                let file = dir.join(file.trim_start_matches("./"));
+                found.insert((file.display().to_string(), line));
+            }
         }
     }
+    let wall = start.elapsed().as_secs_f64();
+    let cpu = cpu_seconds(true) - before;
     Some((wall, cpu, found))
 }
 

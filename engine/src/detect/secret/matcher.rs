@@ -20,6 +20,8 @@ const OVERLAP: usize = 16 << 10;
 const LINE_CONTEXT: usize = 4 << 10;
 /// Matches of one rule in one file beyond this are not looked at.
 const MAX_PER_RULE: usize = 1_000;
+/// Keyword positions kept per keyword and file; beyond, line-scoped rules read the whole file.
+const MAX_POSITIONS: usize = 4_096;
 /// A line holding this marker is not reported (gitleaks' inline allow comment).
 const ALLOW_MARKER: &[u8] = b"gitleaks:allow";
 
@@ -93,7 +95,7 @@ impl RuleSet {
         if binary && !self.reads_binary() {
             return hits;
         }
-        let active = self.active(content, binary);
+        let (active, positions) = self.active(content, binary);
         // Rules needed as parts of composite rules run even when their keywords are absent.
         let mut run = active.clone();
         for (i, r) in self.rules.iter().enumerate() {
@@ -106,7 +108,7 @@ impl RuleSet {
         let mut candidates = Vec::new();
         for (i, &on) in run.iter().enumerate() {
             if on && self.applies_to(i, path) {
-                self.collect(i, content, &mut candidates);
+                self.collect(i, content, &positions, &mut candidates);
             }
         }
         if candidates.is_empty() {
@@ -129,33 +131,35 @@ impl RuleSet {
         hits
     }
 
-    /// Which rules run on `content`: those without keywords and those whose keyword occurs.
-    fn active(&self, content: &[u8], binary: bool) -> Vec<bool> {
+    /// Which rules run on `content` (those without keywords and those whose keyword occurs),
+    /// and where each keyword occurs (`None` past [`MAX_POSITIONS`]).
+    fn active(&self, content: &[u8], binary: bool) -> (Vec<bool>, Vec<Option<Vec<usize>>>) {
         let ok = |i: usize| !binary || self.rules[i].binary;
         let mut on = vec![false; self.rules.len()];
         for &i in &self.unkeyed {
             on[i] = ok(i);
         }
+        let mut positions: Vec<Option<Vec<usize>>> =
+            vec![Some(Vec::new()); self.keyword_rules.len()];
         let Some(ac) = &self.prefilter else {
-            return on;
+            return (on, positions);
         };
-        let mut seen = vec![false; self.keyword_rules.len()];
-        let mut left = seen.len();
         for m in ac.find_overlapping_iter(content) {
             let p = m.pattern().as_usize();
-            if seen[p] {
-                continue;
-            }
-            seen[p] = true;
-            for &i in &self.keyword_rules[p] {
-                on[i] |= ok(i);
-            }
-            left -= 1;
-            if left == 0 {
-                break;
+            if let Some(list) = &mut positions[p] {
+                if list.is_empty() {
+                    for &i in &self.keyword_rules[p] {
+                        on[i] |= ok(i);
+                    }
+                }
+                if list.len() < MAX_POSITIONS {
+                    list.push(m.start());
+                } else {
+                    positions[p] = None;
+                }
             }
         }
-        on
+        (on, positions)
     }
 
     /// Whether rule `i`'s regex applies to a file at `path` (its path filter and allowlists).
@@ -167,21 +171,40 @@ impl RuleSet {
     }
 
     /// Rule `i`'s matches in `content` that pass its entropy floor.
-    fn collect(&self, i: usize, content: &[u8], out: &mut Vec<Candidate>) {
+    fn collect(
+        &self,
+        i: usize,
+        content: &[u8],
+        positions: &[Option<Vec<usize>>],
+        out: &mut Vec<Candidate>,
+    ) {
         let r = &self.rules[i];
         let Some(re) = &r.regex else { return };
         let mut found = 0;
-        if let Some(ac) = &r.line_keywords {
+        let lines: Option<Vec<usize>> = r
+            .line_scoped
+            .then(|| {
+                r.patterns
+                    .iter()
+                    .map(|&p| positions[p].as_ref())
+                    .collect::<Option<Vec<_>>>()
+                    .map(|lists| {
+                        let mut all: Vec<usize> = lists.into_iter().flatten().copied().collect();
+                        all.sort_unstable();
+                        all
+                    })
+            })
+            .flatten();
+        if let Some(hits) = lines {
             // Only the lines holding a keyword can hold a match of a line-scoped rule.
             let mut done = 0;
-            for m in ac.find_iter(content) {
-                if m.start() < done {
+            for at in hits {
+                if at < done {
                     continue;
                 }
-                let (from, to) = line_around(content, m.start(), m.end());
-                let from = from.max(done);
-                self.collect_in(i, re, content, (from, to, to), &mut found, out);
-                done = to;
+                let (from, to) = line_around(content, at, at);
+                self.collect_in(i, re, content, (from.max(done), to, to), &mut found, out);
+                done = to.max(at + 1);
                 if found >= MAX_PER_RULE {
                     return;
                 }

@@ -39,8 +39,10 @@ pub struct Rule {
     pub(super) binary: bool,
     /// Yields to a specific rule matching the same secret on the same line.
     pub(super) generic: bool,
-    /// For line-scoped rules: the rule's own keywords, to find the lines to match.
-    pub(super) line_keywords: Option<AhoCorasick>,
+    /// Matches lie within a line holding one of the rule's keywords.
+    pub(super) line_scoped: bool,
+    /// The prefilter patterns of the rule's keywords.
+    pub(super) patterns: Vec<usize>,
 }
 
 /// One compiled allowlist.
@@ -205,6 +207,7 @@ impl RuleSet {
                 })?;
                 required.push((j, r.within_lines, r.within_columns));
             }
+            let mut patterns = Vec::new();
             if regex.is_some() {
                 if s.keywords.is_empty() {
                     unkeyed.push(i);
@@ -213,13 +216,16 @@ impl RuleSet {
                     if k.is_empty() {
                         continue;
                     }
-                    match keywords.iter().position(|x| x == k) {
-                        Some(p) => keyword_rules[p].push(i),
+                    let p = match keywords.iter().position(|x| x == k) {
+                        Some(p) => p,
                         None => {
                             keywords.push(k.clone());
-                            keyword_rules.push(vec![i]);
+                            keyword_rules.push(Vec::new());
+                            keywords.len() - 1
                         }
-                    }
+                    };
+                    keyword_rules[p].push(i);
+                    patterns.push(p);
                 }
             } else if path.is_some() {
                 path_only.push(i);
@@ -238,19 +244,8 @@ impl RuleSet {
                 skip_report: s.skip_report,
                 binary: s.binary,
                 generic: s.generic || s.id.to_ascii_lowercase().contains("generic"),
-                line_keywords: if s.line_scoped && !s.keywords.is_empty() {
-                    Some(
-                        AhoCorasick::builder()
-                            .ascii_case_insensitive(true)
-                            .match_kind(aho_corasick::MatchKind::LeftmostFirst)
-                            .build(&s.keywords)
-                            .map_err(|e| {
-                                RuleError::invalid(file, format!("{what}: keywords: {e}"))
-                            })?,
-                    )
-                } else {
-                    None
-                },
+                line_scoped: s.line_scoped && !s.keywords.is_empty(),
+                patterns,
             });
         }
         let prefilter = if keywords.is_empty() {
