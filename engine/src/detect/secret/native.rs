@@ -79,10 +79,11 @@ struct Allowlist {
     rules: Vec<String>,
 }
 
-/// The regex `context` + `secret` expand into; the secret is group 1.
+/// The regex `context` + `secret` expand into; the secret is group 1. A comma separates name
+/// and value only before a quote (`("api_key", "…")`), so argument lists are not assignments.
 pub fn assignment(context: &str, secret: &str) -> String {
     format!(
-        r#"(?i:(?:{context})[\w.-]{{0,40}}?)["'\x60]?\s{{0,3}}(?:=|:=|::|:|=>|,)\s{{0,3}}["'\x60]?({secret})(?:[\x60'"\s;,)\]}}<&]|\\[nrt]|$)"#
+        r#"(?i:(?:{context})[\w.-]{{0,40}}?)["'\x60]?\s{{0,3}}(?:(?:=|:=|::|:|=>)\s{{0,3}}["'\x60]?|,\s{{0,3}}["'\x60])({secret})(?:[\x60'"\s;,)\]}}<&]|\\[nrt]|$)"#
     )
 }
 
