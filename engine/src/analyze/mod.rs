@@ -88,6 +88,7 @@ pub fn default_analyzers() -> Vec<Arc<dyn Analyzer>> {
         Arc::new(crate::detect::insecure::InsecureAnalyzer::new(
             crate::detect::insecure::builtin_rules(),
         )),
+        Arc::new(crate::detect::secret::SecretAnalyzer::builtin()),
     ]
 }
 

@@ -7,10 +7,12 @@
 
 pub mod insecure;
 pub mod malware;
+pub mod secret;
 
 use crate::report::{Category, Finding, Severity};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
+use std::sync::Arc;
 
 /// One problem found in one file of a layer (or in the image config).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -119,6 +121,14 @@ pub trait ConfigDetector: Send + Sync {
     fn detect(&self, config: &oci_spec::image::ImageConfiguration) -> Vec<Detection>;
 }
 
+/// The image-config checks every scan runs.
+pub fn default_config_detectors() -> Vec<Arc<dyn ConfigDetector>> {
+    vec![
+        Arc::new(secret::SecretConfigDetector::builtin()),
+        Arc::new(insecure::InsecureConfig::new(insecure::builtin_rules())),
+    ]
+}
+
 /// Findings for every detection in every layer, bottom first, plus those in the image config.
 ///
 /// The same detection at the same path in several layers is reported once, for the lowest
@@ -154,13 +164,6 @@ pub fn findings(
         }
     }
     out
-}
-
-/// The image-config detectors every scan runs.
-pub fn default_config_detectors() -> Vec<std::sync::Arc<dyn ConfigDetector>> {
-    vec![std::sync::Arc::new(insecure::InsecureConfig::new(
-        insecure::builtin_rules(),
-    ))]
 }
 
 /// Evidence for a secret: its first few characters and a fingerprint of the whole, so the same

@@ -4,7 +4,7 @@ use crate::containerd::{ContainerdSource, source};
 use anyhow::{Context, Result, bail};
 use assure_engine::analyze::default_analyzers;
 use assure_engine::detect::malware::{self, MalwareOptions};
-use assure_engine::detect::{default_config_detectors, insecure};
+use assure_engine::detect::{default_config_detectors, insecure, secret};
 use assure_engine::layer::limits::Limits;
 use assure_engine::policy::{self, Organisation, Ruleset, VexDocument};
 use assure_engine::report::Status;
@@ -87,6 +87,10 @@ pub struct ScanArgs {
     /// Also send every file scanned for malware to the clamd listening on this Unix socket.
     #[arg(long, value_name = "PATH")]
     clamd_socket: Option<PathBuf>,
+    /// Secret rules added to the built-in ones: assure's rule format or gitleaks' TOML (a rule
+    /// with a built-in rule's id changes that rule, as gitleaks' [extend] does).
+    #[arg(long, value_name = "FILE")]
+    secret_rules: Option<PathBuf>,
 }
 
 fn pretty(v: &serde_json::Value) -> String {
@@ -142,6 +146,14 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     }
     let mut analyzers = default_analyzers();
     let mut detectors = default_config_detectors();
+    if let Some(file) = &args.secret_rules {
+        let rules = Arc::new(secret::builtin_with(file)?);
+        for note in rules.notes() {
+            eprintln!("note: {note}");
+        }
+        analyzers = secret::with_rules(analyzers, &rules);
+        detectors = secret::with_config_rules(detectors, &rules);
+    }
     if let Some(file) = &args.insecure_rules {
         let rules = Arc::new(insecure::Rules::with_file(file)?);
         insecure::use_rules(&mut analyzers, &mut detectors, rules);
