@@ -17,6 +17,7 @@ use assure_engine::vuln::db::VulnDb;
 use assure_engine::vuln::import::{ImportStats, read_path};
 use assure_engine::vuln::matcher::match_packages;
 use assure_engine::vuln::rematch::ImageStore;
+use assure_tests::measure::{median, vm_hwm_kib};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -201,11 +202,6 @@ fn report(phase: &str, took: Duration, what: &str) -> Result<()> {
     Ok(())
 }
 
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
 fn debian_11() -> Os {
     Os {
         family: "debian".into(),
@@ -302,14 +298,4 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         }
     }
     out
-}
-
-/// Peak resident set size of this process so far (VmHWM), in KiB.
-fn vm_hwm_kib() -> Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| anyhow!("no VmHWM in /proc/self/status"))
 }

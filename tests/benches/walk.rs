@@ -27,6 +27,7 @@ use assure_engine::layer::walk::{EntryMeta, Visitor, walk_layer};
 use assure_engine::report::Status;
 use assure_engine::scan::build_report;
 use assure_engine::{ScanOptions, Scanner};
+use assure_tests::measure::{median, vm_hwm_kib};
 use sha2::{Digest as _, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
@@ -1015,16 +1016,6 @@ fn timed<T>(f: impl FnOnce() -> Result<T>) -> Result<(T, Duration)> {
     Ok((out, children_cpu()?.saturating_sub(before)))
 }
 
-/// Peak resident set size of this process so far (VmHWM), in KiB.
-fn vm_hwm_kib() -> Result<u64> {
-    let status = fs::read_to_string("/proc/self/status").context("read /proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmHWM:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .ok_or_else(|| anyhow!("no VmHWM in /proc/self/status"))
-}
-
 /// The child: one full scan (resolve, walk every layer with the default analyzers, report).
 fn scan_only(image: &Path, workers: usize, analyzers: &str) -> Result<()> {
     let hwm_before = vm_hwm_kib()?;
@@ -1085,11 +1076,6 @@ fn scan_only(image: &Path, workers: usize, analyzers: &str) -> Result<()> {
         vm_hwm_kib()?,
     );
     Ok(())
-}
-
-fn median(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v.get(v.len() / 2).copied().unwrap_or_default()
 }
 
 /// Results of `run` on one image.

@@ -6,5 +6,6 @@ pub mod fixture;
 pub mod ground_truth;
 pub mod ground_truth_bin;
 pub mod ground_truth_lang;
+pub mod measure;
 pub mod schema;
 pub mod system;

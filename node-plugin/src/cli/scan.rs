@@ -191,22 +191,22 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     };
     let analysis = scanner.analyze(source.as_ref())?;
     let mut report = assure_engine::scan::build_report(&analysis);
-    assure_engine::vuln::apply(&mut report, &vulndb)?;
-    if let Some(snap) = vulndb.snapshot()? {
-        let digests: Vec<&str> = analysis
-            .image
-            .layers
-            .iter()
-            .map(|l| l.digest.as_str())
-            .collect();
-        assure_engine::threat::apply(&mut report, &analysis.layers, &digests, &snap)?;
-    }
-    match vulndb.info()? {
+    // One snapshot for the packages, the indicators and the database's age.
+    match vulndb.snapshot()? {
         None => report.notes.push(
             "no vulnerability database: CVEs were not matched; run `assure db update` or `assure db import`".into(),
         ),
-        Some(info) => {
-            if let Some(age) = super::db::age(&info.updated_at).filter(|a| *a > STALE_AFTER) {
+        Some(snap) => {
+            let mut matcher = assure_engine::vuln::matcher::Matcher::new(&snap);
+            assure_engine::vuln::apply_with(&mut report, &mut matcher)?;
+            let digests: Vec<&str> = analysis
+                .image
+                .layers
+                .iter()
+                .map(|l| l.digest.as_str())
+                .collect();
+            assure_engine::threat::apply(&mut report, &analysis.layers, &digests, &snap)?;
+            if let Some(age) = super::db::age(&snap.info.updated_at).filter(|a| *a > STALE_AFTER) {
                 report.notes.push(format!(
                     "the vulnerability database was last updated {} days ago; run `assure db update`",
                     age.as_secs() / 86_400

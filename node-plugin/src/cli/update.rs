@@ -97,7 +97,7 @@ fn downloads(args: &UpdateArgs) -> Vec<Download> {
 pub fn run(args: UpdateArgs, db: &VulnDb, data_dir: &Path) -> Result<std::process::ExitCode> {
     let dir = data_dir.join("downloads");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let client = http::client(args.timeout)?;
+    let client = http::Http::new(args.timeout)?;
     let mut fetched = Vec::new();
     let mut failed = Vec::new();
     for d in downloads(&args) {
@@ -142,7 +142,7 @@ pub fn run(args: UpdateArgs, db: &VulnDb, data_dir: &Path) -> Result<std::proces
 
 /// Download `d` into `dir` from its first URL that works; the file and the URL it came from.
 fn fetch(
-    client: &http::Client,
+    client: &http::Http,
     d: &Download,
     dir: &Path,
     attempts: u32,
@@ -151,7 +151,7 @@ fn fetch(
     for url in &d.urls {
         for attempt in 1..=attempts {
             let part = dir.join(format!("{}.part", d.name));
-            match http::get_to_file(client, url, &part) {
+            match client.get_to_file(url, &part) {
                 Ok(()) => {
                     let done = dir.join(&d.name);
                     std::fs::rename(&part, &done)
@@ -178,47 +178,55 @@ mod http {
     use std::path::Path;
     use std::time::Duration;
 
-    pub use ::reqwest::Client;
-
-    /// A client with connect and total timeouts, over rustls (ring).
-    pub fn client(timeout: Duration) -> Result<Client> {
-        Client::builder()
-            .connect_timeout(Duration::from_secs(15).min(timeout))
-            .timeout(timeout)
-            .user_agent(concat!("assure/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .context("building the HTTP client")
+    /// An HTTP client over rustls (ring), with the runtime that drives it.
+    pub struct Http {
+        client: ::reqwest::Client,
+        runtime: tokio::runtime::Runtime,
     }
 
-    /// GET `url` into `path`, refusing more than [`super::MAX_DOWNLOAD`] bytes and a body
-    /// shorter than its `Content-Length`.
-    pub fn get_to_file(client: &Client, url: &str, path: &Path) -> Result<()> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .context("starting the I/O runtime")?;
-        runtime.block_on(async {
-            let mut response = client.get(url).send().await?.error_for_status()?;
-            let expected = response.content_length();
-            let mut file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
-            let mut written = 0u64;
-            while let Some(chunk) = response.chunk().await? {
-                written += chunk.len() as u64;
-                if written > super::MAX_DOWNLOAD {
-                    bail!("larger than {} bytes", super::MAX_DOWNLOAD);
+    impl Http {
+        /// A client with connect and total timeouts.
+        pub fn new(timeout: Duration) -> Result<Http> {
+            let client = ::reqwest::Client::builder()
+                .connect_timeout(Duration::from_secs(15).min(timeout))
+                .timeout(timeout)
+                .user_agent(concat!("assure/", env!("CARGO_PKG_VERSION")))
+                .build()
+                .context("building the HTTP client")?;
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .context("starting the I/O runtime")?;
+            Ok(Http { client, runtime })
+        }
+
+        /// GET `url` into `path`, refusing more than [`super::MAX_DOWNLOAD`] bytes and a
+        /// body shorter than its `Content-Length`.
+        pub fn get_to_file(&self, url: &str, path: &Path) -> Result<()> {
+            let client = &self.client;
+            self.runtime.block_on(async {
+                let mut response = client.get(url).send().await?.error_for_status()?;
+                let expected = response.content_length();
+                let mut file = std::fs::File::create(path)
+                    .with_context(|| format!("creating {}", path.display()))?;
+                let mut written = 0u64;
+                while let Some(chunk) = response.chunk().await? {
+                    written += chunk.len() as u64;
+                    if written > super::MAX_DOWNLOAD {
+                        bail!("larger than {} bytes", super::MAX_DOWNLOAD);
+                    }
+                    file.write_all(&chunk)
+                        .with_context(|| format!("writing {}", path.display()))?;
                 }
-                file.write_all(&chunk)
+                if let Some(n) = expected
+                    && n != written
+                {
+                    bail!("body cut short: {written} of {n} bytes");
+                }
+                file.sync_all()
                     .with_context(|| format!("writing {}", path.display()))?;
-            }
-            if let Some(n) = expected
-                && n != written
-            {
-                bail!("body cut short: {written} of {n} bytes");
-            }
-            file.sync_all()
-                .with_context(|| format!("writing {}", path.display()))?;
-            Ok(())
-        })
+                Ok(())
+            })
+        }
     }
 }
