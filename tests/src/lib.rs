@@ -7,5 +7,6 @@ pub mod ground_truth;
 pub mod ground_truth_bin;
 pub mod ground_truth_lang;
 pub mod measure;
+pub mod samples;
 pub mod schema;
 pub mod system;

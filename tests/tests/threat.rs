@@ -5,23 +5,9 @@
 
 use assure_tests::data::test_data;
 use assure_tests::fixture::{Entry, ImageSpec, LayerSpec, write_oci_layout};
+use assure_tests::samples::{C2, URL, urlhaus_csv};
 use assure_tests::system::{db_import, scan_json};
 use serde_json::Value;
-
-/// A Feodo C2 address from the shared feed (Pikabot, port 1194).
-const C2: &str = "192.9.135.73";
-const URL: &str = "http://malware-drop.example-bad.net/bin.sh";
-
-fn urlhaus_csv() -> String {
-    format!(
-        "################################################################\n\
-         # abuse.ch URLhaus Database Dump (CSV - recent URLs)           #\n\
-         ################################################################\n\
-         #\n\
-         # id,dateadded,url,url_status,last_online,threat,tags,urlhaus_link,reporter\n\
-         \"3853890\",\"2026-05-27 11:52:06\",\"{URL}\",\"online\",\"2026-05-27 11:52:06\",\"malware_download\",\"elf,mirai\",\"https://urlhaus.abuse.ch/url/3853890/\",\"reporter\"\n"
-    )
-}
 
 #[test]
 fn feed_indicators_in_scripts_and_binaries_are_found_private_ones_never() {

@@ -1,20 +1,22 @@
-//! CycloneDX 1.6 JSON.
+//! CycloneDX 1.6 JSON: the image, its packages, and the known vulnerabilities in them.
 //!
 //! Written with serde_json rather than cyclonedx-bom: that crate stops at spec 1.5
 //! (cyclonedx-rust-cargo#769) and we emit a small, schema-validated subset.
 
 use crate::report::sbom::{TOOL, TOOL_VERSION, document_uuid};
-use crate::report::{Package, Report};
+use crate::report::{Category, Finding, Package, Report, Severity, SuppressedBy};
 use serde_json::{Value, json};
+use std::collections::HashSet;
 
 /// Render the image and its packages as a CycloneDX 1.6 BOM, created at `created` (RFC 3339).
 pub fn render(report: &Report, created: &str) -> Value {
     let image_ref = report.image.digest.clone();
+    let mut seen = HashSet::new();
     let components: Vec<Value> = report
         .packages
         .iter()
         .enumerate()
-        .map(|(i, p)| component(i, p))
+        .map(|(i, p)| component(i, p, &mut seen))
         .collect();
     let refs: Vec<Value> = components.iter().map(|c| c["bom-ref"].clone()).collect();
     let mut image = json!({
@@ -41,13 +43,142 @@ pub fn render(report: &Report, created: &str) -> Value {
         },
         "components": components,
         "dependencies": [{"ref": image_ref, "dependsOn": refs}],
+        "vulnerabilities": vulnerabilities(report, &components),
     })
 }
 
-fn component(index: usize, p: &Package) -> Value {
+/// Whether a finding is a vulnerability of a package: CVEs, and packages known to be malicious
+/// (OSV's `MAL-*`), as Grype and Trivy list them.
+fn is_vulnerability(f: &Finding) -> bool {
+    f.package.is_some() && matches!(f.category, Category::Cve | Category::MaliciousFile)
+}
+
+/// Vulnerabilities, and those a VEX statement says do not affect the image (with that
+/// analysis); findings an ignore suppresses are left out, as an ignore claims nothing about
+/// the vulnerability.
+fn vulnerabilities(report: &Report, components: &[Value]) -> Vec<Value> {
+    let vex = report.suppressed.iter().filter(|f| {
+        f.suppression
+            .as_ref()
+            .is_some_and(|s| s.by == SuppressedBy::Vex)
+    });
+    report
+        .findings
+        .iter()
+        .chain(vex)
+        .filter(|f| is_vulnerability(f))
+        .map(|f| vulnerability(f, components))
+        .collect()
+}
+
+fn vulnerability(f: &Finding, components: &[Value]) -> Value {
+    let mut v = json!({
+        "bom-ref": format!("vulnerability-{}", f.id),
+        "id": f.title,
+    });
+    let mut rating = json!({"severity": severity(f.severity)});
+    if let Some(c) = &f.cvss {
+        rating["score"] = json!(c.score);
+        rating["vector"] = json!(c.vector);
+        rating["method"] = json!(method(&c.vector));
+    }
+    v["ratings"] = json!([rating]);
+    let others: Vec<Value> = f
+        .aliases
+        .iter()
+        .filter(|a| **a != f.title)
+        .map(|a| json!({"id": a, "source": {"name": source_of(a)}}))
+        .collect();
+    if !others.is_empty() {
+        v["references"] = json!(others);
+    }
+    if let Some(d) = &f.description {
+        v["description"] = json!(d);
+    }
+    if let Some(fixed) = &f.fixed_version {
+        v["recommendation"] = json!(format!("Upgrade to {fixed} or later."));
+    }
+    let advisories: Vec<Value> = f.references.iter().map(|u| json!({"url": u})).collect();
+    if !advisories.is_empty() {
+        v["advisories"] = json!(advisories);
+    }
+    if let Some(p) = &f.package
+        && let Some(c) = components.iter().find(|c| {
+            c["name"] == p.name.as_str()
+                && c["version"] == p.version.as_str()
+                && (p.purl.is_none() || c["purl"] == json!(p.purl))
+        })
+    {
+        v["affects"] = json!([{
+            "ref": c["bom-ref"],
+            "versions": [{"version": p.version, "status": "affected"}],
+        }]);
+    }
+    if let Some(s) = f.suppression.as_ref().filter(|s| s.by == SuppressedBy::Vex) {
+        v["analysis"] = json!({"state": "not_affected", "detail": s.reason});
+    }
+    if let Some(k) = &f.exploited {
+        let mut props = vec![json!({"name": "assure:exploited:source", "value": k.source})];
+        if let Some(d) = &k.date_added {
+            props.push(json!({"name": "assure:exploited:date_added", "value": d}));
+        }
+        if k.ransomware {
+            props.push(json!({"name": "assure:exploited:ransomware", "value": "true"}));
+        }
+        v["properties"] = json!(props);
+    }
+    v
+}
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "critical",
+        Severity::High => "high",
+        Severity::Medium => "medium",
+        Severity::Low => "low",
+        Severity::Negligible => "info",
+        Severity::Unknown => "unknown",
+    }
+}
+
+/// CycloneDX's scoring method for a CVSS vector.
+fn method(vector: &str) -> &'static str {
+    if vector.starts_with("CVSS:4") {
+        "CVSSv4"
+    } else if vector.starts_with("CVSS:3.1") {
+        "CVSSv31"
+    } else if vector.starts_with("CVSS:3") {
+        "CVSSv3"
+    } else {
+        "CVSSv2"
+    }
+}
+
+/// Who issues an identifier, by its prefix.
+fn source_of(id: &str) -> &'static str {
+    match id.split('-').next().unwrap_or("") {
+        "CVE" => "NVD",
+        "GHSA" => "GitHub",
+        "DSA" | "DLA" => "Debian",
+        "ALSA" => "AlmaLinux",
+        "RUSTSEC" => "RustSec",
+        "PYSEC" => "PyPA",
+        "GO" => "Go",
+        "MAL" => "OSSF malicious packages",
+        _ => "OSV",
+    }
+}
+
+fn component(index: usize, p: &Package, seen: &mut HashSet<String>) -> Value {
+    // bom-refs must be unique; the same package installed at two paths shares a purl.
+    let bom_ref = p
+        .purl
+        .clone()
+        .filter(|purl| seen.insert(purl.clone()))
+        .unwrap_or_else(|| format!("package-{index}"));
     let mut c = json!({
         "type": "library",
-        "bom-ref": p.purl.clone().unwrap_or_else(|| format!("package-{index}")),
+        "bom-ref": bom_ref,
         "name": p.name,
         "version": p.version,
     });

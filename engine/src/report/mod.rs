@@ -3,6 +3,7 @@
 pub mod cyclonedx;
 pub mod model;
 pub mod query;
+pub mod sarif;
 pub mod sbom;
 pub mod spdx;
 pub mod table;

@@ -2,16 +2,23 @@
 
 use crate::report::Report;
 use sha2::{Digest as _, Sha256};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 /// The tool that made the document.
 pub const TOOL: &str = "assure";
 /// Its version.
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Document creation time, RFC 3339 in UTC to the second.
+/// Document creation time, RFC 3339 in UTC to the second: `SOURCE_DATE_EPOCH` when set
+/// (reproducible-builds.org), so a pipeline can make byte-identical documents; else now.
 pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+    let at = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<u64>().ok())
+        .map_or_else(SystemTime::now, |secs| {
+            SystemTime::UNIX_EPOCH + Duration::from_secs(secs)
+        });
+    humantime::format_rfc3339_seconds(at).to_string()
 }
 
 /// A UUID-shaped identifier derived from the image and the creation time, so two documents

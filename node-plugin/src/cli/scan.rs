@@ -8,7 +8,7 @@ use assure_engine::detect::{default_config_detectors, insecure, secret};
 use assure_engine::layer::limits::Limits;
 use assure_engine::policy::{self, Organisation, Ruleset, VexDocument};
 use assure_engine::report::Status;
-use assure_engine::report::{cyclonedx, sbom, spdx, table};
+use assure_engine::report::{cyclonedx, sarif, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
 use assure_engine::vuln::db::VulnDb;
 
@@ -28,7 +28,9 @@ pub enum Format {
     Table,
     /// Report v1 JSON (`assure.report/v1`).
     Json,
-    /// CycloneDX 1.6 JSON SBOM.
+    /// SARIF 2.1.0 JSON, for code-scanning dashboards.
+    Sarif,
+    /// CycloneDX 1.6 JSON SBOM with the vulnerabilities found.
     Cyclonedx,
     /// SPDX 2.3 JSON SBOM.
     Spdx,
@@ -225,7 +227,13 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     }
     let rendered = match args.format {
         Format::Json => report.to_json() + "\n",
-        Format::Table => table::render(&report),
+        Format::Table => table::render(
+            &report,
+            table::TableOptions {
+                color: args.output.is_none() && super::colour_stdout(),
+            },
+        ),
+        Format::Sarif => pretty(&sarif::render(&report)),
         Format::Cyclonedx => pretty(&cyclonedx::render(&report, &sbom::now())),
         Format::Spdx => pretty(&spdx::render(&report, &sbom::now())),
     };

@@ -1,0 +1,128 @@
+//! Every output format on one image that carries a finding of every category: golden files
+//! (insta), and the JSON formats validated against their schemas.
+
+use assure_tests::data::test_data;
+use assure_tests::fixture::write_oci_layout;
+use assure_tests::samples::{every_category_image, urlhaus_csv};
+use assure_tests::schema::validate;
+use assure_tests::system::{bin, db_import};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// 2026-01-01T00:00:00Z: SBOM creation times come from it.
+const EPOCH: &str = "1767225600";
+
+struct Fixture {
+    work: tempfile::TempDir,
+    data: PathBuf,
+    source: String,
+}
+
+impl Fixture {
+    fn new(shared: &Path) -> Fixture {
+        let work = tempfile::tempdir().unwrap();
+        let feeds = work.path().join("feeds");
+        std::fs::create_dir_all(&feeds).unwrap();
+        std::fs::write(feeds.join("urlhaus-recent.csv"), urlhaus_csv()).unwrap();
+        let data = work.path().join("data");
+        let out = db_import(
+            &data,
+            &[
+                &shared.join("debian/security-tracker/DSA-list.txt"),
+                &shared.join("blocklists/abusech-feodo/ipblocklist.csv"),
+                &feeds,
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let layout = work.path().join("image");
+        write_oci_layout(&every_category_image(), &layout).unwrap();
+        let source = format!("oci:{}:latest", layout.display());
+        Fixture { work, data, source }
+    }
+
+    fn scan(&self, args: &[&str]) -> Output {
+        Command::new(bin("assure"))
+            .arg("--data-dir")
+            .arg(&self.data)
+            .arg("scan")
+            .args(args)
+            .arg(&self.source)
+            .env("SOURCE_DATE_EPOCH", EPOCH)
+            .env_remove("ASSURE_DATA_DIR")
+            .output()
+            .unwrap()
+    }
+
+    /// stdout of a scan in `format`, with what changes from run to run (the temporary
+    /// directory, the database's import time) replaced by fixed words.
+    fn render(&self, format: &str, database: &Value) -> String {
+        let out = self.scan(&["--format", format]);
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        let work = self.work.path().display().to_string();
+        text.replace(&work, "[work]").replace(
+            database["updated_at"].as_str().unwrap(),
+            "[database updated_at]",
+        )
+    }
+}
+
+#[test]
+fn every_category_is_found_and_every_format_renders_it() {
+    let Some(shared) = test_data() else { return };
+    let fx = Fixture::new(&shared);
+
+    let out = fx.scan(&["--format", "json", "--exit-code", "3"]);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    validate("report-v1.schema.json", &report).unwrap();
+    for category in [
+        "CVE",
+        "MaliciousURL",
+        "MaliciousIP",
+        "MaliciousFile",
+        "InsecureCode",
+        "InsecureContent",
+        "ImageScan",
+        "Package",
+    ] {
+        assert!(
+            report["summary"]["by_category"][category].as_u64() > Some(0),
+            "no {category} finding: {:#}",
+            report["summary"]
+        );
+    }
+    assert_eq!(report["verdict"]["passed"], false);
+    let database = report["database"].clone();
+
+    for (format, schema) in [
+        ("json", Some("report-v1.schema.json")),
+        ("sarif", Some("sarif-2.1.0/sarif-schema-2.1.0.json")),
+        ("cyclonedx", Some("cyclonedx/bom-1.6.schema.json")),
+        ("spdx", Some("spdx-2.3/spdx-schema.json")),
+        ("table", None),
+    ] {
+        let text = fx.render(format, &database);
+        if let Some(schema) = schema {
+            let value: Value = serde_json::from_str(&text).unwrap();
+            if let Err(e) = validate(schema, &value) {
+                panic!("{format} does not validate against {schema}:\n{e}");
+            }
+        }
+        insta::assert_snapshot!(format, text);
+    }
+}
