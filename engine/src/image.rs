@@ -212,10 +212,18 @@ fn select(input: &str, manifests: &[Descriptor], platform: &Platform) -> Result<
         size: Some(d.size()),
     };
     // Attestations and other artifacts carry platform unknown/unknown.
-    let candidates: Vec<&Descriptor> = manifests
+    let mut candidates: Vec<&Descriptor> = manifests
         .iter()
         .filter(|d| Platform::of(d).is_none_or(|p| p.os != "unknown"))
         .collect();
+    // Several tags of one image (skopeo and umoci add an entry per tag) are one candidate.
+    let mut seen = std::collections::HashSet::new();
+    candidates.retain(|d| {
+        seen.insert((
+            d.digest().to_string(),
+            Platform::of(d).map(|p| p.to_string()),
+        ))
+    });
     if let [only] = candidates.as_slice()
         && Platform::of(only).is_none()
     {

@@ -16,6 +16,7 @@ pub mod inventory;
 pub mod layer;
 pub mod merge;
 pub mod policy;
+pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod source;

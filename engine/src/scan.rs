@@ -9,6 +9,7 @@ use crate::image::{self, LayerRef, Platform, ResolvedImage};
 use crate::layer::limits::{Budget, Exceeded, Limits};
 use crate::layer::walk::{EntryKind, WalkError, walk_layer};
 use crate::merge::final_view;
+use crate::progress::{Counting, Progress};
 use crate::report::{ImageInfo, Layer, Os, Report, Status};
 use crate::source::BlobSource;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -41,6 +42,7 @@ pub struct Scanner {
     analyzers: Vec<Arc<dyn Analyzer>>,
     config_detectors: Vec<Arc<dyn ConfigDetector>>,
     cache: Option<Arc<dyn LayerCache>>,
+    progress: Option<Arc<dyn Progress>>,
 }
 
 /// The outcome of analysing an image's layers, before report assembly.
@@ -65,7 +67,14 @@ impl Scanner {
             analyzers: analyze::default_analyzers(),
             config_detectors: crate::detect::default_config_detectors(),
             cache: None,
+            progress: None,
         }
+    }
+
+    /// Report reading progress to `progress`.
+    pub fn with_progress(mut self, progress: Arc<dyn Progress>) -> Self {
+        self.progress = Some(progress);
+        self
     }
 
     /// Use this cache for per-layer results.
@@ -119,6 +128,9 @@ impl Scanner {
             }
         }
 
+        if let Some(p) = &self.progress {
+            p.start(todo.len(), todo.iter().map(|&i| image.layers[i].size).sum());
+        }
         let next = AtomicUsize::new(0);
         let workers = self.options.workers.clamp(1, todo.len().max(1));
         std::thread::scope(|s| {
@@ -141,6 +153,9 @@ impl Scanner {
                             Err(_) => budget.stop(),
                         }
                         *lock(&slots[i]) = Some(result);
+                        if let Some(p) = &self.progress {
+                            p.layer_done();
+                        }
                     }
                 });
             }
@@ -187,7 +202,10 @@ impl Scanner {
     ) -> Result<LayerAnalysis, WalkError> {
         let blob = source.open_blob(&layer.digest).map_err(WalkError::Layer)?;
         let mut visitor = LayerVisitor::new(&self.analyzers, &layer.diff_id);
-        let stats = walk_layer(blob, layer, budget, &mut visitor)?;
+        let stats = match &self.progress {
+            Some(p) => walk_layer(Counting::new(blob, p.as_ref()), layer, budget, &mut visitor)?,
+            None => walk_layer(blob, layer, budget, &mut visitor)?,
+        };
         let mut analysis = visitor.analysis;
         analysis.entries = stats.entries;
         analysis.uncompressed = stats.uncompressed;

@@ -286,3 +286,35 @@ fn reports_match_the_json_schema() {
     assert_eq!(too_large.status, Status::TooLarge);
     validate(&schema, &too_large.to_json(), "too_large");
 }
+
+#[test]
+fn an_index_naming_one_image_under_two_tags_needs_no_tag() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let layout = write_oci_layout(&image(), &tmp.path().join("layout")).expect("layout");
+    let path = layout.dir.join("index.json");
+    let mut index: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("index.json")).expect("parses");
+    let mut second = index["manifests"][0].clone();
+    second["annotations"]["org.opencontainers.image.ref.name"] = "latest".into();
+    index["manifests"]
+        .as_array_mut()
+        .expect("array")
+        .push(second);
+    std::fs::write(&path, serde_json::to_vec(&index).expect("serialises")).expect("write");
+    let report = scan(&format!("oci:{}", layout.dir.display()));
+    assert_eq!(report.image.digest, layout.manifest_digest);
+
+    // Two different images without platforms still need a tag to choose between them.
+    let mut other = index["manifests"][0].clone();
+    other["digest"] = format!("sha256:{}", "0".repeat(64)).into();
+    index["manifests"]
+        .as_array_mut()
+        .expect("array")
+        .push(other);
+    std::fs::write(&path, serde_json::to_vec(&index).expect("serialises")).expect("write");
+    let source = open_local(&format!("oci:{}", layout.dir.display())).expect("open");
+    let err = scanner(ScanOptions::default())
+        .scan(source.as_ref())
+        .expect_err("ambiguous index refused");
+    assert!(err.to_string().contains("name one by tag"), "{err}");
+}

@@ -191,7 +191,15 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     } else {
         open_local(&args.source)?
     };
-    let analysis = scanner.analyze(source.as_ref())?;
+    let bar = super::progress::Bar::on_terminal();
+    if let Some(bar) = &bar {
+        scanner = scanner.with_progress(bar.clone());
+    }
+    let analysis = scanner.analyze(source.as_ref());
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    let analysis = analysis?;
     let mut report = assure_engine::scan::build_report(&analysis);
     // One snapshot for the packages, the indicators and the database's age.
     match vulndb.snapshot()? {
