@@ -22,8 +22,9 @@ struct Cli {
 enum Command {
     /// Scan one image.
     Scan(Box<cli::scan::ScanArgs>),
-    /// Match every stored inventory against the current database, without reading images.
-    Rematch,
+    /// Match every stored inventory against the current database, check stored indicators
+    /// against the threat feeds and judge every image again, without reading images.
+    Rematch(cli::policy::PolicyArgs),
     /// List the findings of every scanned image, filtered and searched.
     Findings(cli::findings::FindingsArgs),
     /// Manage the vulnerability database.
@@ -46,7 +47,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(args) => cli::scan::run(*args, &data_dir),
         Command::Db(command) => cli::db::run(command, &data_dir),
-        Command::Rematch => cli::db::rematch(&data_dir),
+        Command::Rematch(policy) => cli::db::rematch(&policy, &data_dir),
         Command::Findings(args) => cli::findings::run(args, &data_dir),
     };
     match result {

@@ -33,6 +33,18 @@ pub fn assure(data_dir: &std::path::Path, args: &[&str]) -> Output {
         .expect("running assure")
 }
 
+/// `assure ARGS` that must succeed (the test fails with its stderr otherwise): its stdout.
+pub fn assure_ok(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let out = assure(data_dir, args);
+    assert!(
+        out.status.success(),
+        "assure {}: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// What `setup-containerd.sh up` exported (see its `env.sh`).
 #[derive(Debug, Clone)]
 pub struct ContainerdEnv {

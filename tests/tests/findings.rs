@@ -3,7 +3,7 @@
 
 use assure_tests::data::test_data;
 use assure_tests::fixture::{Entry, ImageSpec, LayerSpec, write_oci_layout};
-use assure_tests::system::{assure, db_import};
+use assure_tests::system::{assure, assure_ok, db_import};
 use serde_json::Value;
 use std::path::Path;
 
@@ -31,13 +31,7 @@ fn scan(data: &Path, dir: &Path, environment: &str, files: Vec<Entry>) {
 fn findings(data: &Path, args: &[&str]) -> Vec<Value> {
     let mut all = vec!["findings", "--format", "json"];
     all.extend_from_slice(args);
-    let out = assure(data, &all);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+    serde_json::from_str::<Vec<Value>>(&assure_ok(data, &all)).unwrap()
 }
 
 fn images(rows: &[Value]) -> Vec<String> {

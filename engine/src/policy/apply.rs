@@ -19,7 +19,7 @@ pub const THRESHOLD_RULE: &str = "threshold";
 
 /// Apply `ruleset` (and the VEX documents) to `report`.
 pub fn apply(report: &mut Report, ruleset: &Ruleset, vex: &[VexDocument], ctx: &Context) {
-    reset(report);
+    unapply(report);
     fill_purls(report);
     let licences = license::findings(&ruleset.licenses, &report.packages);
     report.findings.extend(licences);
@@ -68,7 +68,7 @@ pub fn apply(report: &mut Report, ruleset: &Ruleset, vex: &[VexDocument], ctx: &
 }
 
 /// Undo an earlier application: suppressed findings come back, policy-made findings go.
-fn reset(report: &mut Report) {
+pub fn unapply(report: &mut Report) {
     report.findings.append(&mut report.suppressed);
     let mut seen = HashSet::new();
     report.findings.retain(|f| {

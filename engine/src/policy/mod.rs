@@ -11,7 +11,7 @@ pub mod ruleset;
 pub mod summary;
 pub mod vex;
 
-pub use apply::apply;
+pub use apply::{apply, unapply};
 pub use org::Organisation;
 pub use ruleset::Ruleset;
 pub use summary::StoredSummary;

@@ -34,43 +34,63 @@ pub struct ThreatEntry {
 /// Rule id prefix of threat-feed findings.
 pub const RULE_PREFIX: &str = "threat:";
 
-/// Replace the report's malicious URL and IP findings with those of the indicators found in
-/// `layers` (bottom first; `digests` are their blob digests) that `snap` lists.
-pub fn apply(
-    report: &mut Report,
-    layers: &[LayerAnalysis],
-    digests: &[&str],
-    snap: &Snapshot,
-) -> Result<()> {
+/// An indicator found in a file of a layer: kept with the stored report, so a feed update
+/// applies to a scanned image without reading it again.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Sighting {
+    /// What was found.
+    pub indicator: Indicator,
+    /// The file it was found in.
+    pub path: String,
+    /// The blob digest of the layer holding the file.
+    pub layer: String,
+}
+
+/// Every indicator found in `layers` (bottom first; `digests` are their blob digests), once
+/// per file.
+pub fn sightings(layers: &[LayerAnalysis], digests: &[&str]) -> Vec<Sighting> {
+    let mut all = std::collections::BTreeSet::new();
+    for (layer, digest) in layers.iter().zip(digests) {
+        for r in &layer.results {
+            for a in &r.artifacts {
+                if let Artifact::Indicators(found) = a {
+                    all.extend(found.iter().map(|ind| Sighting {
+                        indicator: ind.clone(),
+                        path: r.path.clone(),
+                        layer: digest.to_string(),
+                    }));
+                }
+            }
+        }
+    }
+    all.into_iter().collect()
+}
+
+/// Replace the report's malicious URL and IP findings with those of the `sightings` that
+/// `snap` lists.
+pub fn apply(report: &mut Report, sightings: &[Sighting], snap: &Snapshot) -> Result<()> {
     report.findings.retain(|f| {
         !f.rule_id
             .as_deref()
             .is_some_and(|r| r.starts_with(RULE_PREFIX))
     });
-    let mut known: HashMap<Indicator, Option<ThreatEntry>> = HashMap::new();
+    let mut known: HashMap<&Indicator, Option<ThreatEntry>> = HashMap::new();
     let mut seen = std::collections::HashSet::new();
-    for (layer, digest) in layers.iter().zip(digests) {
-        for r in &layer.results {
-            for a in &r.artifacts {
-                let Artifact::Indicators(found) = a else {
-                    continue;
-                };
-                for ind in found {
-                    let entry = match known.get(ind) {
-                        Some(e) => e.clone(),
-                        None => {
-                            let e = lookup(snap, ind)?;
-                            known.insert(ind.clone(), e.clone());
-                            e
-                        }
-                    };
-                    let Some(entry) = entry else { continue };
-                    let f = detection(ind, &entry).into_finding(Some(&r.path), Some(digest));
-                    if seen.insert(f.id.clone()) {
-                        report.findings.push(f);
-                    }
-                }
+    for s in sightings {
+        let entry = match known.get(&s.indicator) {
+            Some(e) => e.clone(),
+            None => {
+                let e = lookup(snap, &s.indicator)?;
+                known.insert(&s.indicator, e.clone());
+                e
             }
+        };
+        let Some(entry) = entry else { continue };
+        let mut f = detection(&s.indicator, &entry).into_finding(Some(&s.path), Some(&s.layer));
+        // The indicator itself names the finding too: ignores and VEX statements use it.
+        f.aliases.extend(f.evidence.clone());
+        if seen.insert(f.id.clone()) {
+            report.findings.push(f);
         }
     }
     report.summary = Summary::of(&report.findings);

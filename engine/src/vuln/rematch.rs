@@ -1,13 +1,16 @@
 //! Stored reports and re-matching them: when the database changes, every stored inventory is
-//! matched again without reading a layer, and the findings that appeared and disappeared are
-//! reported per image.
+//! matched again, and every stored indicator checked against the threat feeds again, without
+//! reading a layer; the findings that appeared and disappeared are reported per image.
 
 use crate::error::{Error, Result};
 use crate::report::{Category, Report};
+use crate::threat::Sighting;
 use crate::vuln::db::VulnDb;
 use std::collections::BTreeSet;
 
 const TREE: &str = "images";
+/// Indicators found in each image, by manifest digest.
+const SIGHTINGS: &str = "image-indicators";
 
 fn err(e: impl std::fmt::Display) -> Error {
     Error::Cache {
@@ -19,6 +22,7 @@ fn err(e: impl std::fmt::Display) -> Error {
 /// Reports of scanned images, by manifest digest.
 pub struct ImageStore {
     tree: sled::Tree,
+    sightings: sled::Tree,
 }
 
 /// How one image's findings changed.
@@ -32,22 +36,25 @@ pub struct Change {
     pub appeared: Vec<String>,
     /// Findings that disappeared.
     pub disappeared: Vec<String>,
+    /// The verdict before and after, when it changed (passed = `true`).
+    pub verdict: Option<(bool, bool)>,
 }
 
 fn keys(report: &Report) -> BTreeSet<String> {
     report
         .findings
         .iter()
-        .filter(|f| {
-            matches!(f.category, Category::Cve | Category::MaliciousFile) && f.package.is_some()
-        })
-        .map(|f| {
-            let p = f
+        .filter_map(|f| match f.category {
+            Category::Cve | Category::MaliciousFile => f
                 .package
                 .as_ref()
-                .map(|p| format!("{} {}", p.name, p.version))
-                .unwrap_or_default();
-            format!("{} {p}", f.title)
+                .map(|p| format!("{} {} {}", f.title, p.name, p.version)),
+            Category::MaliciousURL | Category::MaliciousIP => Some(format!(
+                "{} at {}",
+                f.title,
+                f.path.as_deref().unwrap_or("")
+            )),
+            _ => None,
         })
         .collect()
 }
@@ -57,7 +64,26 @@ impl ImageStore {
     pub fn new(db: &sled::Db) -> Result<Self> {
         Ok(ImageStore {
             tree: db.open_tree(TREE).map_err(err)?,
+            sightings: db.open_tree(SIGHTINGS).map_err(err)?,
         })
+    }
+
+    /// Keep the indicators found in the image `digest` (replacing earlier ones).
+    pub fn put_sightings(&self, digest: &str, sightings: &[Sighting]) -> Result<()> {
+        let value = serde_json::to_vec(sightings).map_err(err)?;
+        self.sightings
+            .insert(digest.as_bytes(), value)
+            .map_err(err)?;
+        Ok(())
+    }
+
+    /// The indicators stored for the image `digest`; none when it was scanned before they
+    /// were kept.
+    pub fn sightings(&self, digest: &str) -> Result<Vec<Sighting>> {
+        match self.sightings.get(digest.as_bytes()).map_err(err)? {
+            Some(v) => serde_json::from_slice(&v).map_err(err),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Keep `report` (replacing an earlier one for the same digest).
@@ -88,7 +114,26 @@ impl ImageStore {
     }
 
     /// Match every stored report again against `db`, store the results, and say what changed.
+    /// Suppressions and verdicts stay as they were; [`ImageStore::rematch_with`] judges again.
     pub fn rematch(&self, db: &VulnDb) -> Result<Vec<Change>> {
+        self.rematch_inner(db, None)
+    }
+
+    /// [`ImageStore::rematch`], then check the stored indicators against the threat feeds and
+    /// `judge` each report again (apply the policy), so verdicts follow the new findings.
+    pub fn rematch_with(
+        &self,
+        db: &VulnDb,
+        judge: &mut dyn FnMut(&mut Report),
+    ) -> Result<Vec<Change>> {
+        self.rematch_inner(db, Some(judge))
+    }
+
+    fn rematch_inner(
+        &self,
+        db: &VulnDb,
+        mut judge: Option<&mut dyn FnMut(&mut Report)>,
+    ) -> Result<Vec<Change>> {
         let mut changes = Vec::new();
         let Some(snap) = db.snapshot()? else {
             return Ok(changes);
@@ -100,7 +145,17 @@ impl ImageStore {
                 continue;
             };
             let before = keys(&report);
+            let passed = report.verdict.passed;
+            if judge.is_some() {
+                // Suppressed findings are matched again like the rest, then judged again.
+                crate::policy::unapply(&mut report);
+            }
             crate::vuln::apply_with(&mut report, &mut matcher)?;
+            if let Some(judge) = judge.as_mut() {
+                let sightings = self.sightings(&report.image.digest)?;
+                crate::threat::apply(&mut report, &sightings, &snap)?;
+                judge(&mut report);
+            }
             let after = keys(&report);
             self.put(&report)?;
             changes.push(Change {
@@ -108,6 +163,8 @@ impl ImageStore {
                 digest: report.image.digest.clone(),
                 appeared: after.difference(&before).cloned().collect(),
                 disappeared: before.difference(&after).cloned().collect(),
+                verdict: (passed != report.verdict.passed)
+                    .then_some((passed, report.verdict.passed)),
             });
         }
         Ok(changes)

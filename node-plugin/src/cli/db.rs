@@ -38,15 +38,25 @@ pub struct StatusArgs {
     max_age: std::time::Duration,
 }
 
-/// Run `assure rematch`: match every stored inventory against the current database.
-pub fn rematch(data_dir: &Path) -> Result<ExitCode> {
+/// Run `assure rematch`: match every stored inventory against the current database and judge
+/// every image again.
+pub fn rematch(policy: &super::policy::PolicyArgs, data_dir: &Path) -> Result<ExitCode> {
+    let policy = policy.load()?;
     let cache = Cache::open(data_dir)?;
     let db = VulnDb::new(cache.sled());
     let store = assure_engine::vuln::rematch::ImageStore::new(&cache.sled())?;
-    let changes = store.rematch(&db)?;
+    let changes = store.rematch_with(&db, &mut |report| {
+        let environment = report.environment.clone();
+        policy.apply(report, environment);
+    })?;
     for c in &changes {
+        let verdict = match c.verdict {
+            Some((_, true)) => "; verdict now passed",
+            Some((_, false)) => "; verdict now FAILED",
+            None => "",
+        };
         println!(
-            "{} ({}): {} appeared, {} disappeared",
+            "{} ({}): {} appeared, {} disappeared{verdict}",
             c.reference,
             c.digest,
             c.appeared.len(),

@@ -97,7 +97,8 @@ pub fn run(args: FindingsArgs, data_dir: &Path) -> Result<ExitCode> {
     let mut rows = Vec::new();
     for report in store.reports() {
         let report = report.context("reading stored reports")?;
-        for f in &report.findings {
+        // Suppressed findings are kept apart in a report; the query decides whether they show.
+        for f in report.findings.iter().chain(&report.suppressed) {
             if query.matches(&report, f) {
                 rows.push((
                     report.image.reference.clone(),

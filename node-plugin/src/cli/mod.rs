@@ -2,6 +2,7 @@
 
 pub mod db;
 pub mod findings;
+pub mod policy;
 pub mod progress;
 pub mod scan;
 pub mod update;

@@ -6,7 +6,6 @@ use assure_engine::analyze::default_analyzers;
 use assure_engine::detect::malware::{self, MalwareOptions};
 use assure_engine::detect::{default_config_detectors, insecure, secret};
 use assure_engine::layer::limits::Limits;
-use assure_engine::policy::{self, Organisation, Ruleset, VexDocument};
 use assure_engine::report::Status;
 use assure_engine::report::{cyclonedx, sarif, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
@@ -53,16 +52,8 @@ pub struct ScanArgs {
     /// Name of the environment (cluster) stamped on the report and every finding.
     #[arg(long, env = "ASSURE_ENVIRONMENT")]
     environment: Option<String>,
-    /// Ruleset (YAML) to judge the image by; the built-in default ruleset when absent.
-    #[arg(long, value_name = "FILE")]
-    ruleset: Option<PathBuf>,
-    /// OpenVEX document whose not_affected statements suppress findings (repeatable).
-    #[arg(long, value_name = "FILE")]
-    vex: Vec<PathBuf>,
-    /// Organisation file (YAML) mapping units to environments; the report names the units
-    /// holding --environment.
-    #[arg(long, value_name = "FILE", env = "ASSURE_ORGANISATION")]
-    organisation: Option<PathBuf>,
+    #[command(flatten)]
+    policy: super::policy::PolicyArgs,
     /// Largest uncompressed image scanned, in MiB; larger images get status too_large.
     #[arg(long, default_value_t = 2048, value_name = "N")]
     max_image_size_mb: u64,
@@ -119,24 +110,7 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         ..ScanOptions::default()
     };
     // Policy files are read first: a mistake in one stops the scan before any work is done.
-    let ruleset = match &args.ruleset {
-        Some(path) => policy::load::from_file::<Ruleset>(path)?,
-        None => Ruleset::builtin(),
-    };
-    let vex = args
-        .vex
-        .iter()
-        .map(|p| VexDocument::load(p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mut context = policy::Context::new(args.environment.clone());
-    if let Some(path) = &args.organisation {
-        let org: Organisation = policy::load::from_file(path)?;
-        context.units = args
-            .environment
-            .as_deref()
-            .map(|e| org.units_of(e))
-            .unwrap_or_default();
-    }
+    let policy = args.policy.load()?;
     let cache = Arc::new(Cache::open(data_dir)?);
     let vulndb = VulnDb::new(cache.sled());
     let (malware, skipped_rules) = malware::analyzer(&MalwareOptions {
@@ -201,6 +175,13 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     }
     let analysis = analysis?;
     let mut report = assure_engine::scan::build_report(&analysis);
+    let digests: Vec<&str> = analysis
+        .image
+        .layers
+        .iter()
+        .map(|l| l.digest.as_str())
+        .collect();
+    let sightings = assure_engine::threat::sightings(&analysis.layers, &digests);
     // One snapshot for the packages, the indicators and the database's age.
     match vulndb.snapshot()? {
         None => report.notes.push(
@@ -209,13 +190,7 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         Some(snap) => {
             let mut matcher = assure_engine::vuln::matcher::Matcher::new(&snap);
             assure_engine::vuln::apply_with(&mut report, &mut matcher)?;
-            let digests: Vec<&str> = analysis
-                .image
-                .layers
-                .iter()
-                .map(|l| l.digest.as_str())
-                .collect();
-            assure_engine::threat::apply(&mut report, &analysis.layers, &digests, &snap)?;
+            assure_engine::threat::apply(&mut report, &sightings, &snap)?;
             if let Some(age) = super::db::age(&snap.info.updated_at).filter(|a| *a > STALE_AFTER) {
                 report.notes.push(format!(
                     "the vulnerability database was last updated {} days ago; run `assure db update`",
@@ -224,14 +199,15 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
             }
         }
     }
-    report.environment = args.environment.clone();
     report
         .notes
         .extend(skipped_rules.iter().map(ToString::to_string));
-    policy::apply(&mut report, &ruleset, &vex, &context);
+    policy.apply(&mut report, args.environment.clone());
     if report.status == Status::Scanned {
         // Kept so `assure rematch` can match the inventory again without reading the image.
-        ImageStore::new(&cache.sled())?.put(&report)?;
+        let store = ImageStore::new(&cache.sled())?;
+        store.put(&report)?;
+        store.put_sightings(&report.image.digest, &sightings)?;
     }
     let rendered = match args.format {
         Format::Json => report.to_json() + "\n",
