@@ -126,3 +126,50 @@ fn every_category_is_found_and_every_format_renders_it() {
         insta::assert_snapshot!(format, text);
     }
 }
+
+#[test]
+fn severity_and_category_filter_what_is_shown_not_the_verdict() {
+    let Some(shared) = test_data() else { return };
+    let fx = Fixture::new(&shared);
+    let out = fx.scan(&[
+        "--format",
+        "json",
+        "--severity",
+        "critical,HIGH",
+        "--category",
+        "MaliciousIP,MaliciousFile,cve",
+    ]);
+    assert!(out.status.success());
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let shown: Vec<(&str, &str)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["category"].as_str().unwrap(),
+                f["severity"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // The DSA CVEs carry no severity, so of these categories only two are high or worse.
+    assert_eq!(
+        shown,
+        [("MaliciousFile", "high"), ("MaliciousIP", "critical")]
+    );
+    assert_eq!(report["summary"]["by_category"]["MaliciousIP"], 1);
+    assert_eq!(
+        report["summary"]["by_category"].as_object().unwrap().len(),
+        2
+    );
+    assert_eq!(report["verdict"]["passed"], false);
+    assert_eq!(report["verdict"]["violations"].as_array().unwrap().len(), 5);
+
+    let out = fx.scan(&["--severity", "severe"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("\"severe\" is not a severity"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

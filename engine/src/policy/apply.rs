@@ -306,16 +306,7 @@ mod tests {
                 .unwrap()
                 .contains("CVE-2024-0001")
         );
-        for category in [
-            Category::Cve,
-            Category::MaliciousURL,
-            Category::MaliciousIP,
-            Category::MaliciousFile,
-            Category::InsecureCode,
-            Category::InsecureContent,
-            Category::ImageScan,
-            Category::Package,
-        ] {
+        for category in Category::ALL {
             assert!(
                 r.findings.iter().any(|f| f.category == category),
                 "{category:?}"

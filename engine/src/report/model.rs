@@ -369,6 +369,18 @@ pub struct Summary {
 }
 
 impl Category {
+    /// Every category, in the order of the report schema.
+    pub const ALL: [Category; 8] = [
+        Category::Cve,
+        Category::MaliciousURL,
+        Category::MaliciousIP,
+        Category::MaliciousFile,
+        Category::InsecureCode,
+        Category::InsecureContent,
+        Category::ImageScan,
+        Category::Package,
+    ];
+
     /// The name reports use.
     pub fn as_str(self) -> &'static str {
         match self {

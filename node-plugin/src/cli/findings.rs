@@ -26,14 +26,14 @@ pub struct FindingsArgs {
     #[arg(long, value_name = "FILE", env = "ASSURE_ORGANISATION")]
     organisation: Option<PathBuf>,
     /// Only findings at least this severe: critical, high, medium, low, negligible, unknown.
-    #[arg(long, value_parser = parse_severity)]
+    #[arg(long, value_parser = super::parse_severity)]
     severity: Option<Severity>,
     /// Only findings judged by this ruleset.
     #[arg(long)]
     ruleset: Option<String>,
     /// Only this category (CVE, MaliciousURL, MaliciousIP, MaliciousFile, InsecureCode,
     /// InsecureContent, ImageScan, Package); repeat for several.
-    #[arg(long = "category", value_parser = parse_category)]
+    #[arg(long = "category", value_parser = super::parse_category)]
     categories: Vec<Category>,
     /// Search: a CVE or advisory id, a package name, or part of an image reference or digest.
     #[arg(long, value_name = "TEXT")]
@@ -44,31 +44,6 @@ pub struct FindingsArgs {
     /// `table` or `json`.
     #[arg(long, default_value = "table")]
     format: String,
-}
-
-fn parse_severity(s: &str) -> Result<Severity, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_ascii_lowercase())).map_err(|_| {
-        format!("{s:?} is not a severity (critical, high, medium, low, negligible, unknown)")
-    })
-}
-
-fn parse_category(s: &str) -> Result<Category, String> {
-    let all = [
-        Category::Cve,
-        Category::MaliciousURL,
-        Category::MaliciousIP,
-        Category::MaliciousFile,
-        Category::InsecureCode,
-        Category::InsecureContent,
-        Category::ImageScan,
-        Category::Package,
-    ];
-    all.into_iter()
-        .find(|c| c.as_str().eq_ignore_ascii_case(s))
-        .ok_or_else(|| {
-            let names: Vec<&str> = all.iter().map(|c| c.as_str()).collect();
-            format!("{s:?} is not a category ({})", names.join(", "))
-        })
 }
 
 /// Run `assure findings`.

@@ -57,6 +57,14 @@ pub struct ScanArgs {
     /// Largest uncompressed image scanned, in MiB; larger images get status too_large.
     #[arg(long, default_value_t = 2048, value_name = "N")]
     max_image_size_mb: u64,
+    /// Show only findings of these severities (comma-separated); the verdict still counts
+    /// every finding.
+    #[arg(long, value_delimiter = ',', value_parser = super::parse_severity, value_name = "LIST")]
+    severity: Vec<assure_engine::report::Severity>,
+    /// Show only findings of these categories (comma-separated); the verdict still counts
+    /// every finding.
+    #[arg(long, value_delimiter = ',', value_parser = super::parse_category, value_name = "LIST")]
+    category: Vec<assure_engine::report::Category>,
     /// Exit with N when the policy verdict fails.
     #[arg(long, value_name = "N")]
     exit_code: Option<u8>,
@@ -209,6 +217,14 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         store.put(&report)?;
         store.put_sightings(&report.image.digest, &sightings)?;
     }
+    let shown = |f: &assure_engine::report::Finding| {
+        (args.severity.is_empty() || args.severity.contains(&f.severity))
+            && (args.category.is_empty() || args.category.contains(&f.category))
+    };
+    // The stored report keeps everything; only what is printed is filtered.
+    report.findings.retain(shown);
+    report.suppressed.retain(shown);
+    report.summary = assure_engine::report::Summary::of(&report.findings);
     let rendered = match args.format {
         Format::Json => report.to_json() + "\n",
         Format::Table => table::render(
