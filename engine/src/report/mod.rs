@@ -1,5 +1,6 @@
 //! The scan report (`assure.report/v1`) and its renderings.
 
+pub mod continuity;
 pub mod cyclonedx;
 pub mod model;
 pub mod query;

@@ -95,6 +95,14 @@ impl ImageStore {
         Ok(())
     }
 
+    /// The stored report of the image `digest`.
+    pub fn get(&self, digest: &str) -> Result<Option<Report>> {
+        match self.tree.get(digest.as_bytes()).map_err(err)? {
+            Some(v) => Ok(serde_json::from_slice(&v).ok()),
+            None => Ok(None),
+        }
+    }
+
     /// Every stored report, in digest order; one that no longer parses is skipped.
     pub fn reports(&self) -> impl Iterator<Item = Result<Report>> + '_ {
         self.tree.iter().filter_map(|kv| match kv {
@@ -146,11 +154,13 @@ impl ImageStore {
             };
             let before = keys(&report);
             let passed = report.verdict.passed;
+            let earlier = report.clone();
             if judge.is_some() {
                 // Suppressed findings are matched again like the rest, then judged again.
                 crate::policy::unapply(&mut report);
             }
             crate::vuln::apply_with(&mut report, &mut matcher)?;
+            crate::report::continuity::carry_ids(&earlier, &mut report);
             if let Some(judge) = judge.as_mut() {
                 let sightings = self.sightings(&report.image.digest)?;
                 crate::threat::apply(&mut report, &sightings, &snap)?;

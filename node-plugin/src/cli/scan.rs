@@ -198,6 +198,10 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         Some(snap) => {
             let mut matcher = assure_engine::vuln::matcher::Matcher::new(&snap);
             assure_engine::vuln::apply_with(&mut report, &mut matcher)?;
+            // A finding renamed since the last scan of this image keeps its id.
+            if let Some(earlier) = ImageStore::new(&cache.sled())?.get(&report.image.digest)? {
+                assure_engine::report::continuity::carry_ids(&earlier, &mut report);
+            }
             assure_engine::threat::apply(&mut report, &sightings, &snap)?;
             if let Some(age) = super::db::age(&snap.info.updated_at).filter(|a| *a > STALE_AFTER) {
                 report.notes.push(format!(
