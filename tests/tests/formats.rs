@@ -173,3 +173,35 @@ fn severity_and_category_filter_what_is_shown_not_the_verdict() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn a_malformed_ruleset_stops_the_scan_naming_file_line_and_field() {
+    let Some(shared) = test_data() else { return };
+    let fx = Fixture::new(&shared);
+    let file = fx.work.path().join("strict.yaml");
+    std::fs::write(
+        &file,
+        "name: strict\nthresholds:\n  - category: CVE\n    severity: severe\n    max: 0\n",
+    )
+    .unwrap();
+    let out = fx.scan(&["--ruleset", file.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:4:15: thresholds[0].severity:", file.display())),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // Nothing was scanned or stored.
+    let out = assure_tests::system::assure_ok(&fx.data, &["findings", "--format", "json"]);
+    assert_eq!(out.trim(), "[]");
+
+    // Piped, a scan draws no progress bar: stderr stays clean for logs.
+    let out = fx.scan(&["--format", "json"]);
+    assert!(out.status.success());
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
