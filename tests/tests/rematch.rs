@@ -15,6 +15,18 @@ fn rematch(data: &Path, args: &[&str]) -> String {
     assure_ok(data, &all)
 }
 
+/// Every entry of the layer cache, to show a rematch leaves it as it was.
+fn layer_cache(data: &Path) -> Vec<(Vec<u8>, Vec<u8>)> {
+    let cache = assure_engine::Cache::open(data).unwrap();
+    let tree = cache.sled().open_tree("layers").unwrap();
+    tree.iter()
+        .map(|kv| {
+            let (k, v) = kv.unwrap();
+            (k.to_vec(), v.to_vec())
+        })
+        .collect()
+}
+
 fn stored(data: &Path, category: &str) -> Vec<Value> {
     let out = assure_ok(
         data,
@@ -45,7 +57,14 @@ fn a_feed_imported_after_the_scan_fails_the_image_on_rematch_and_an_ignore_passe
         &[&shared.join("blocklists/abusech-feodo/ipblocklist.csv")],
     );
     assert!(out.status.success());
+    let layers = layer_cache(&data);
+    assert_eq!(layers.len(), 1);
     let out = rematch(&data, &[]);
+    assert_eq!(
+        layer_cache(&data),
+        layers,
+        "rematch touched the layer cache"
+    );
     assert!(
         out.contains(&format!("+ {C2} (botnet C2) at /app/start.sh")),
         "{out}"
