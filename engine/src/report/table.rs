@@ -329,3 +329,69 @@ pub fn render(report: &Report, options: TableOptions) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{ImageInfo, Verdict};
+
+    fn report() -> Report {
+        let mut r = Report::new(
+            Status::Scanned,
+            ImageInfo {
+                reference: "app:1".into(),
+                digest: "sha256:00".into(),
+                id: None,
+                platform: None,
+                os: None,
+                layers: Vec::new(),
+            },
+        );
+        r.findings = vec![
+            Finding::new("1", Category::InsecureCode, "root-user", Severity::Medium),
+            Finding::new("2", Category::Cve, "CVE-2026-1", Severity::Critical),
+            Finding::new("3", Category::Cve, "CVE-2026-2", Severity::Low),
+        ];
+        r.summary = crate::report::Summary::of(&r.findings);
+        r.verdict = Verdict {
+            ruleset: "default".into(),
+            passed: false,
+            violations: vec!["1 critical CVE finding > 0 allowed: CVE-2026-1".into()],
+            action: None,
+        };
+        r
+    }
+
+    #[test]
+    fn findings_are_grouped_by_category_with_a_summary_and_the_verdict() {
+        let text = render(&report(), TableOptions { color: false });
+        let cve = text.find("\nCVE (2)").expect("CVE group");
+        let code = text.find("\nInsecureCode (1)").expect("InsecureCode group");
+        assert!(cve < code, "{text}");
+        // Most severe first within a group.
+        assert!(text.find("CVE-2026-1").unwrap() < text.find("CVE-2026-2").unwrap());
+        assert!(
+            text.contains("\n3 findings (1 critical, 1 medium, 1 low)\n"),
+            "{text}"
+        );
+        assert!(text.contains("verdict: FAILED (ruleset default)\n  - 1 critical CVE"));
+        assert!(!text.contains('\x1b'), "no colours when not asked");
+    }
+
+    #[test]
+    fn colours_mark_severities_and_the_verdict() {
+        let text = render(&report(), TableOptions { color: true });
+        assert!(text.contains("\x1b[1;31mFAILED\x1b[0m"), "{text}");
+        // comfy-table styles the severity cells (crossterm's SGR for red).
+        assert!(
+            text.contains("\x1b[38;5;9m") || text.contains("\x1b[31m"),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn long_cells_are_clipped_without_a_terminal() {
+        assert_eq!(clip("abcdef", 4), "abc…");
+        assert_eq!(clip("abc", 4), "abc");
+    }
+}
