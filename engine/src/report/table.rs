@@ -184,32 +184,34 @@ fn paint(text: &str, sgr: &str, options: TableOptions) -> String {
     }
 }
 
-/// The one-line count of findings by severity.
+/// The one-line count of findings by severity and by category.
 pub fn summary_line(report: &Report) -> String {
-    let by = &report.summary.by_severity;
-    let total: u64 = by.values().sum();
-    let levels = [
-        Severity::Critical,
-        Severity::High,
-        Severity::Medium,
-        Severity::Low,
-        Severity::Negligible,
-        Severity::Unknown,
-    ];
-    let counts: Vec<String> = levels
-        .iter()
-        .filter_map(|s| {
-            by.get(s)
-                .filter(|n| **n > 0)
-                .map(|n| format!("{n} {}", s.as_str()))
-        })
-        .collect();
+    let s = &report.summary;
+    let total: u64 = s.by_severity.values().sum();
     let mut line = format!("{total} finding{}", if total == 1 { "" } else { "s" });
-    if !counts.is_empty() {
-        let _ = write!(line, " ({})", counts.join(", "));
+    // Both maps are ordered: most severe first, categories in schema order.
+    let severities: Vec<String> = s
+        .by_severity
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(sev, n)| format!("{n} {}", sev.as_str()))
+        .collect();
+    let categories: Vec<String> = s
+        .by_category
+        .iter()
+        .filter(|(_, n)| **n > 0)
+        .map(|(c, n)| format!("{n} {}", c.as_str()))
+        .collect();
+    if !severities.is_empty() {
+        let _ = write!(
+            line,
+            ": {}; {}",
+            severities.join(", "),
+            categories.join(", ")
+        );
     }
     if !report.suppressed.is_empty() {
-        let _ = write!(line, ", {} suppressed", report.suppressed.len());
+        let _ = write!(line, "; {} suppressed", report.suppressed.len());
     }
     line
 }
@@ -371,7 +373,7 @@ mod tests {
         // Most severe first within a group.
         assert!(text.find("CVE-2026-1").unwrap() < text.find("CVE-2026-2").unwrap());
         assert!(
-            text.contains("\n3 findings (1 critical, 1 medium, 1 low)\n"),
+            text.contains("\n3 findings: 1 critical, 1 medium, 1 low; 2 CVE, 1 InsecureCode\n"),
             "{text}"
         );
         assert!(text.contains("verdict: FAILED (ruleset default)\n  - 1 critical CVE"));
