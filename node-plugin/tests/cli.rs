@@ -103,28 +103,28 @@ fn a_failed_verdict_exits_with_the_given_code() {
         (
             vec!["--exit-code", "3"],
             3,
-            "verdict: FAILED (ruleset default)",
+            "verdict: FAILED (ruleset default, action deny)",
         ),
-        (vec![], 0, "verdict: FAILED (ruleset default)"),
+        (vec![], 0, "verdict: FAILED (ruleset default, action deny)"),
         (
             vec!["--ruleset", pass, "--exit-code", "3"],
             0,
-            "verdict: passed (ruleset lenient)",
+            "verdict: passed (ruleset lenient, action allow)",
         ),
         (
             vec!["--ruleset", ignore, "--exit-code", "3"],
             0,
-            "suppressed: 1",
+            "suppressed (1)",
         ),
         (
             vec!["--ruleset", lapsed, "--exit-code", "3"],
             3,
-            "(ignore expired)",
+            "its ignore has expired",
         ),
         (
             vec!["--ruleset", lapsed, "--exit-code", "0"],
             0,
-            "verdict: FAILED (ruleset lapsed)",
+            "verdict: FAILED (ruleset lapsed, action deny)",
         ),
     ];
     for (args, code, words) in cases {
