@@ -56,6 +56,17 @@ fn debian_mirror() -> String {
         .unwrap_or_else(|| "http://deb.debian.org/debian".into())
 }
 
+/// Hold while checking for and building the cached ground truth at `base`: two tests (or two
+/// test processes) that ask for the same one at once would otherwise delete each other's
+/// half-built trees. One lock file per ground truth, so building one may use another.
+pub fn building(base: &Path) -> std::fs::File {
+    let parent = base.parent().unwrap_or(base);
+    std::fs::create_dir_all(parent).expect("creating the ground-truth cache");
+    let file = std::fs::File::create(base.with_extension("lock")).expect("creating a lock file");
+    file.lock().expect("locking the ground truth");
+    file
+}
+
 /// A `debootstrap --variant=minbase bookworm` rootfs packed into an OCI layout by umoci.
 /// Returns `(rootfs, layout)`; the image is tagged `1`. `None` when the tools are missing.
 pub fn debian_minbase() -> Option<(PathBuf, PathBuf)> {
@@ -66,6 +77,7 @@ pub fn debian_minbase() -> Option<(PathBuf, PathBuf)> {
     let rootfs = base.join("rootfs");
     let layout = base.join("oci");
     let done = base.join("done");
+    let _building = building(&base);
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&base);
         std::fs::create_dir_all(&base).expect("creating the ground-truth dir");

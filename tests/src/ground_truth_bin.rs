@@ -68,6 +68,7 @@ fn cached(base: &Path, fill: impl FnOnce(&Path, &Path)) -> PathBuf {
     let rootfs = base.join("rootfs");
     let layout = base.join("oci");
     let done = base.join("done");
+    let _building = crate::ground_truth::building(base);
     if !done.exists() {
         let _ = std::fs::remove_dir_all(base);
         std::fs::create_dir_all(&rootfs).expect("creating the ground-truth dir");
@@ -235,6 +236,7 @@ const RUST_BUILD: &str = "fn main() {\n    let _ = autocfg::new();\n}\n";
 fn cargo_auditable() -> PathBuf {
     let root = cache_dir().join(format!("cargo-auditable-{CARGO_AUDITABLE}"));
     let done = root.join("done");
+    let _building = crate::ground_truth::building(&root);
     if !done.exists() {
         let _ = std::fs::remove_dir_all(&root);
         run(Command::new("cargo")

@@ -64,6 +64,7 @@ fn cached(
     let layout = base.join("oci");
     let listing = base.join("listing.json");
     let done = base.join("done");
+    let _building = crate::ground_truth::building(base);
     if !done.exists() {
         let _ = std::fs::remove_dir_all(base);
         std::fs::create_dir_all(&rootfs).expect("creating the ground-truth dir");
