@@ -2,15 +2,25 @@
 //!
 //! Every import writes a new generation of trees and switches to it with one write, so a failed
 //! import leaves the previous database as it was; the old generation is dropped afterwards.
+//!
+//! An import stages one entry per (package, advisory), then packs each package's entries into
+//! one value, so matching reads a package's advisories with one lookup. Values follow the
+//! layout of [`crate::vuln::index`].
 
 use crate::error::{Error, Result};
-use crate::vuln::advisory::{Advisory, Affected};
+use crate::vuln::advisory::Affected;
 use crate::vuln::import::{Exploited, ImportStats, Record, read_path};
+use crate::vuln::index::{self, Candidates, StoredAdvisory};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 const META: &str = "vuln.meta";
 const CURRENT: &str = "current";
+
+/// Version of the database's layout; a database of another version is not read, and the next
+/// import rebuilds it. 0: JSON values, one index entry per (package, advisory). 1: the binary
+/// layout of [`crate::vuln::index`], one index value per package.
+pub const SCHEMA: u32 = 1;
 
 /// What the database holds and when it was made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +33,9 @@ pub struct DbInfo {
     pub advisories: u64,
     /// What was imported, most recent last.
     pub sources: Vec<String>,
+    /// The layout version ([`SCHEMA`]) the database was written in; 0 before layouts had one.
+    #[serde(default)]
+    pub schema: u32,
 }
 
 impl DbInfo {
@@ -89,8 +102,15 @@ impl VulnDb {
         })
     }
 
+    /// Where an import into `generation` stages its entries.
+    fn stage(&self, generation: u64) -> Result<sled::Tree> {
+        self.db
+            .open_tree(format!("vuln.{generation}.{STAGE}"))
+            .map_err(err)
+    }
+
     fn drop_generation(&self, generation: u64) {
-        for kind in TREES {
+        for kind in TREES.iter().chain([&STAGE]) {
             let _ = self.db.drop_tree(format!("vuln.{generation}.{kind}"));
         }
     }
@@ -110,23 +130,50 @@ impl VulnDb {
     pub fn import_named(&self, inputs: &[(PathBuf, String)]) -> Result<(DbInfo, ImportStats)> {
         let previous = self.info()?;
         let generation = previous.as_ref().map_or(1, |p| p.generation + 1);
+        // A database in another layout cannot be carried over: this import rebuilds it from
+        // its own inputs alone.
+        let carried = previous.as_ref().filter(|p| p.schema == SCHEMA);
+        if let Some(p) = previous.as_ref().filter(|p| p.schema != SCHEMA) {
+            tracing::warn!(
+                layout = p.schema,
+                current = SCHEMA,
+                "the vulnerability database is in another layout; rebuilding it from this import alone"
+            );
+        }
         let trees = self.trees(generation)?;
+        let stage = self.stage(generation)?;
         let result = (|| -> Result<ImportStats> {
-            let old = previous
-                .as_ref()
-                .map(|p| self.trees(p.generation))
-                .transpose()?;
-            for (i, new) in trees.all().into_iter().enumerate() {
+            for new in trees.all().into_iter().chain([&stage]) {
                 new.clear().map_err(err)?;
-                for kv in old.iter().flat_map(|t| t.all()[i].iter()) {
+            }
+            if let Some(p) = carried {
+                let old = self.trees(p.generation)?;
+                for (from, to) in [
+                    (&old.adv, &trees.adv),
+                    (&old.kev, &trees.kev),
+                    (&old.ind, &trees.ind),
+                ] {
+                    for kv in from.iter() {
+                        let (k, v) = kv.map_err(err)?;
+                        to.insert(k, v).map_err(err)?;
+                    }
+                }
+                // Unpack the previous index into one staged entry per (package, advisory), so
+                // that records of this import replace theirs.
+                for kv in old.by_pkg.iter() {
                     let (k, v) = kv.map_err(err)?;
-                    new.insert(k, v).map_err(err)?;
+                    for (id, entries) in index::split_candidates(&v).map_err(|_| malformed(&k))? {
+                        let mut key = k.to_vec();
+                        key.extend_from_slice(id.as_bytes());
+                        stage.insert(key, entries).map_err(err)?;
+                    }
                 }
             }
             let mut stats = ImportStats::default();
             for (path, _) in inputs {
-                read_path(path, &mut stats, &mut |r| store(&trees, r))?;
+                read_path(path, &mut stats, &mut |r| store(&trees, &stage, r))?;
             }
+            pack(&stage, &trees.by_pkg)?;
             Ok(stats)
         })();
         let stats = match result {
@@ -136,10 +183,7 @@ impl VulnDb {
                 return Err(e);
             }
         };
-        let mut sources = previous
-            .as_ref()
-            .map(|p| p.sources.clone())
-            .unwrap_or_default();
+        let mut sources = carried.map(|p| p.sources.clone()).unwrap_or_default();
         for (_, name) in inputs {
             sources.retain(|s| s != name);
             sources.push(name.clone());
@@ -149,11 +193,14 @@ impl VulnDb {
             updated_at: crate::report::sbom::now(),
             advisories: trees.adv.len() as u64,
             sources,
+            schema: SCHEMA,
         };
         let meta = self.db.open_tree(META).map_err(err)?;
         meta.insert(CURRENT, serde_json::to_vec(&info).map_err(err)?)
             .map_err(err)?;
         self.db.flush().map_err(err)?;
+        drop(stage);
+        let _ = self.db.drop_tree(format!("vuln.{generation}.{STAGE}"));
         if let Some(p) = previous {
             self.drop_generation(p.generation);
         }
@@ -161,11 +208,18 @@ impl VulnDb {
     }
 
     /// A consistent view of the current generation for matching, or `None` before the first
-    /// import. Later imports do not change what a snapshot sees.
+    /// import. Later imports do not change what a snapshot sees. A database in another layout
+    /// is an error that says how to rebuild it.
     pub fn snapshot(&self) -> Result<Option<Snapshot>> {
         let Some(info) = self.info()? else {
             return Ok(None);
         };
+        if info.schema != SCHEMA {
+            return Err(err(format!(
+                "written in layout {} and this assure reads layout {SCHEMA}; run `assure db update` (or `assure db import`) to rebuild it",
+                info.schema
+            )));
+        }
         let trees = self.trees(info.generation)?;
         Ok(Some(Snapshot { info, trees }))
     }
@@ -179,30 +233,28 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The ids of the advisories about `name` in `ecosystem` (any release), each with its
-    /// affected entries for that package. The advisories themselves are read only on a hit,
-    /// with [`advisory`](Self::advisory).
-    pub fn candidates(&self, ecosystem: &str, name: &str) -> Result<Vec<(String, Vec<Affected>)>> {
-        let mut out = Vec::new();
-        for kv in self.trees.by_pkg.scan_prefix(package_key(ecosystem, name)) {
-            let (k, v) = kv.map_err(err)?;
-            let id = String::from_utf8_lossy(k.rsplit(|b| *b == 0).next().unwrap_or_default())
-                .into_owned();
-            if let Ok(affected) = serde_json::from_slice::<Vec<Affected>>(&v) {
-                out.push((id, affected));
-            }
-        }
-        Ok(out)
+    /// The advisories about `name` in `ecosystem` (any release), each with its affected entries
+    /// for that package, read with one lookup. The advisories themselves are read only on a
+    /// hit, with [`advisory`](Self::advisory).
+    pub fn candidates(&self, ecosystem: &str, name: &str) -> Result<Candidates> {
+        let key = package_key(ecosystem, name);
+        let value = self.trees.by_pkg.get(key.as_bytes()).map_err(err)?;
+        Candidates::new(value).map_err(|_| malformed(key.as_bytes()))
     }
 
-    /// The advisory `id`, without its affected entries.
-    pub fn advisory(&self, id: &str) -> Result<Option<Advisory>> {
-        Ok(self
-            .trees
-            .adv
-            .get(id.as_bytes())
-            .map_err(err)?
-            .and_then(|a| serde_json::from_slice(&a).ok()))
+    /// The advisory `id`, without its affected entries, with its CVSS score.
+    pub fn advisory(&self, id: &str) -> Result<Option<StoredAdvisory>> {
+        match self.trees.adv.get(id.as_bytes()).map_err(err)? {
+            Some(v) => index::decode_advisory(&v)
+                .map(Some)
+                .map_err(|_| malformed(id.as_bytes())),
+            None => Ok(None),
+        }
+    }
+
+    /// The error for an index value of `name` in `ecosystem` that does not follow the layout.
+    pub(crate) fn malformed(&self, ecosystem: &str, name: &str) -> Error {
+        malformed(package_key(ecosystem, name).as_bytes())
     }
 
     /// Whether `cve` is known to be exploited, and by whose account.
@@ -225,9 +277,10 @@ fn get_json<T: serde::de::DeserializeOwned>(tree: &sled::Tree, key: &str) -> Res
 
 /// The trees of one generation.
 struct Trees {
-    /// `package_key + advisory id` → the advisory's affected entries for that package.
+    /// `package_key` → every advisory about the package with its affected entries for it
+    /// ([`Candidates`]).
     by_pkg: sled::Tree,
-    /// Advisory id → the advisory without its affected entries.
+    /// Advisory id → the advisory without its affected entries ([`StoredAdvisory`]).
     adv: sled::Tree,
     /// CVE id → [`Exploited`].
     kev: sled::Tree,
@@ -236,6 +289,9 @@ struct Trees {
 }
 
 const TREES: [&str; 4] = ["pkg", "adv", "kev", "ind"];
+/// The tree an import stages in: `package_key + advisory id` → that advisory's entries for
+/// the package. Packed into `pkg` and dropped at the end of the import.
+const STAGE: &str = "stage";
 
 impl Trees {
     fn all(&self) -> [&sled::Tree; 4] {
@@ -243,7 +299,47 @@ impl Trees {
     }
 }
 
-fn store(trees: &Trees, record: Record) -> Result<()> {
+/// The error for a value that does not follow the layout.
+fn malformed(key: &[u8]) -> Error {
+    err(format!(
+        "unreadable entry {:?}; run `assure db update` (or `assure db import`) to rebuild the database",
+        String::from_utf8_lossy(key).replace('\0', " ")
+    ))
+}
+
+/// Pack the staged entries into one index value per package. Staged keys sort by package
+/// first, so each package's entries are consecutive and in advisory-id order.
+fn pack(stage: &sled::Tree, by_pkg: &sled::Tree) -> Result<()> {
+    by_pkg.clear().map_err(err)?;
+    let mut package: Vec<u8> = Vec::new();
+    let mut body = Vec::new();
+    let mut count = 0;
+    let flush = |package: &[u8], count: usize, body: &[u8]| -> Result<()> {
+        if count > 0 {
+            by_pkg
+                .insert(package, index::finish_candidates(count, body))
+                .map_err(err)?;
+        }
+        Ok(())
+    };
+    for kv in stage.iter() {
+        let (k, v) = kv.map_err(err)?;
+        // The package key ends at its last NUL; the advisory id follows.
+        let split = k.iter().rposition(|b| *b == 0).map_or(0, |i| i + 1);
+        let (key, id) = k.split_at(split);
+        if key != package.as_slice() {
+            flush(&package, count, &body)?;
+            package = key.to_vec();
+            body.clear();
+            count = 0;
+        }
+        index::push_candidate(&mut body, &String::from_utf8_lossy(id), &v);
+        count += 1;
+    }
+    flush(&package, count, &body)
+}
+
+fn store(trees: &Trees, stage: &sled::Tree, record: Record) -> Result<()> {
     let mut a = match record {
         Record::Advisory(a) => *a,
         Record::Exploited(e) => {
@@ -261,7 +357,7 @@ fn store(trees: &Trees, record: Record) -> Result<()> {
             return Ok(());
         }
     };
-    let (by_pkg, adv) = (&trees.by_pkg, &trees.adv);
+    let adv = &trees.adv;
     let mut per_package: std::collections::BTreeMap<String, Vec<Affected>> = Default::default();
     for affected in std::mem::take(&mut a.affected) {
         per_package
@@ -273,14 +369,108 @@ fn store(trees: &Trees, record: Record) -> Result<()> {
         let k = format!("{key}{}", a.id);
         // A withdrawn record replaces an earlier version of itself and then matches nothing.
         if a.withdrawn {
-            by_pkg.remove(k.as_bytes()).map_err(err)?;
+            stage.remove(k.as_bytes()).map_err(err)?;
             continue;
         }
-        by_pkg
-            .insert(k.as_bytes(), serde_json::to_vec(&affected).map_err(err)?)
+        stage
+            .insert(k.as_bytes(), index::encode_entries(&affected))
             .map_err(err)?;
     }
-    adv.insert(a.id.as_bytes(), serde_json::to_vec(&a).map_err(err)?)
+    adv.insert(a.id.as_bytes(), index::encode_advisory(&a))
         .map_err(err)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn osv(dir: &std::path::Path, id: &str, fixed: &str) -> PathBuf {
+        let path = dir.join(format!("{id}.json"));
+        let record = serde_json::json!({
+            "id": id,
+            "summary": "test",
+            "affected": [{
+                "package": {"ecosystem": "PyPI", "name": "Demo_Pkg"},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+                "versions": ["0.9", "0.1"]
+            }]
+        });
+        std::fs::write(&path, record.to_string()).expect("writing a record");
+        path
+    }
+
+    fn fixes(snap: &Snapshot) -> Vec<(String, Vec<String>)> {
+        let c = snap.candidates("PyPI", "demo-pkg").expect("lookup");
+        c.iter()
+            .map(|c| {
+                let fixed = c
+                    .affected()
+                    .flat_map(|a| a.expect("entry").fixes().ordered().collect::<Vec<_>>())
+                    .map(|e| e.text.to_string())
+                    .collect();
+                (c.id.to_string(), fixed)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn imports_replace_records_and_keep_the_others() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        db.import(&[
+            osv(dir.path(), "PYSEC-1", "1.0"),
+            osv(dir.path(), "PYSEC-2", "2.0"),
+        ])
+        .expect("first import");
+        db.import(&[osv(dir.path(), "PYSEC-2", "2.1")])
+            .expect("second import");
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(snap.info.schema, SCHEMA);
+        assert_eq!(
+            fixes(&snap),
+            [
+                ("PYSEC-1".to_string(), vec!["1.0".to_string()]),
+                ("PYSEC-2".to_string(), vec!["2.1".to_string()])
+            ]
+        );
+        let a = snap.advisory("PYSEC-1").expect("read").expect("stored");
+        assert_eq!(a.advisory.summary.as_deref(), Some("test"));
+        assert!(snap.candidates("PyPI", "other").expect("lookup").is_empty());
+        // The staging tree of an import does not outlive it.
+        let staged = format!("vuln.{}.stage", snap.info.generation);
+        assert!(!db.db.tree_names().iter().any(|t| t == staged.as_bytes()));
+    }
+
+    #[test]
+    fn a_database_in_another_layout_is_refused_then_rebuilt() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        db.import(&[osv(dir.path(), "PYSEC-1", "1.0")])
+            .expect("import");
+        // What an older assure wrote: no layout version.
+        let meta = db.db.open_tree(META).expect("meta");
+        let mut info: serde_json::Value =
+            serde_json::from_slice(&meta.get(CURRENT).expect("read").expect("info")).expect("json");
+        info.as_object_mut().expect("object").remove("schema");
+        meta.insert(CURRENT, info.to_string().as_bytes())
+            .expect("write");
+        let e = db.snapshot().err().expect("refused").to_string();
+        assert!(
+            e.contains("layout 0") && e.contains("assure db update"),
+            "{e}"
+        );
+        // The next import starts over from its own inputs.
+        let (info, _) = db
+            .import(&[osv(dir.path(), "PYSEC-2", "2.0")])
+            .expect("rebuild");
+        assert_eq!(info.schema, SCHEMA);
+        assert_eq!(info.advisories, 1);
+        assert_eq!(info.sources.len(), 1);
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(
+            fixes(&snap),
+            [("PYSEC-2".to_string(), vec!["2.0".to_string()])]
+        );
+    }
 }

@@ -4,8 +4,9 @@
 
 use crate::error::Result;
 use crate::report::{Category, Cvss, Finding, KnownExploited, Os, Package, PackageRef, Severity};
-use crate::vuln::advisory::{Advisory, Affected, Event};
+use crate::vuln::advisory::Advisory;
 use crate::vuln::db::{Snapshot, VulnDb};
+use crate::vuln::index::{AffectedRef, Bound, Candidates, StoredAdvisory};
 use crate::vuln::version::{Scheme, Version};
 use sha2::{Digest as _, Sha256};
 use std::cmp::Ordering;
@@ -89,57 +90,34 @@ fn lookup(p: &Package, os: Option<&Os>) -> Option<Lookup> {
 }
 
 /// Whether `v` falls in the affected entry, and the first fixed version above it.
-fn affects(scheme: Scheme, v: &Version, raw: &str, a: &Affected) -> (bool, Option<String>) {
-    if a.versions.iter().any(|x| x == raw) {
+fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool, Option<String>) {
+    if a.ordered_by() != Some(scheme) {
+        return affects_unordered(scheme, v, raw, a);
+    }
+    if a.lists(raw) {
         return (true, first_fix(scheme, v, a));
     }
-    for range in &a.ranges {
-        if range.kind != "ECOSYSTEM" && range.kind != "SEMVER" {
-            continue;
-        }
+    for range in a.ranges() {
         // OSV's evaluation: walk events in version order; introduced opens, fixed and
-        // (past) last_affected close.
-        let mut events: Vec<(Option<Version>, &Event)> = range
-            .events
-            .iter()
-            .filter(|e| !matches!(e, Event::Limit(_)))
-            .filter_map(|e| {
-                let text = match e {
-                    Event::Introduced(t)
-                    | Event::Fixed(t)
-                    | Event::LastAffected(t)
-                    | Event::Limit(t) => t,
-                };
-                if matches!(e, Event::Introduced(t) if t == "0") {
-                    return Some((None, e));
-                }
-                scheme.parse(text).ok().map(|p| (Some(p), e))
-            })
-            .collect();
-        events.sort_by(|a, b| match (&a.0, &b.0) {
-            (None, None) => Ordering::Equal,
-            (None, _) => Ordering::Less,
-            (_, None) => Ordering::Greater,
-            (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
-        });
+        // (past) last_affected close. The index holds them in that order, so the walk stops
+        // at the first event above `v`: none after it can apply.
         let mut affected = false;
-        for (at, e) in &events {
-            let cmp = at
-                .as_ref()
-                .map_or(Some(Ordering::Greater), |at| v.partial_cmp(at));
-            match e {
-                Event::Introduced(_)
-                    if matches!(cmp, Some(Ordering::Greater | Ordering::Equal)) =>
-                {
-                    affected = true
-                }
-                Event::Fixed(_) if matches!(cmp, Some(Ordering::Greater | Ordering::Equal)) => {
-                    affected = false
-                }
-                Event::LastAffected(_) if matches!(cmp, Some(Ordering::Greater)) => {
-                    affected = false
-                }
-                _ => {}
+        for e in range.ordered() {
+            let cmp = if e.bound == Bound::Introduced && e.text == "0" {
+                Ordering::Greater
+            } else {
+                // The import parsed every ordered event with this scheme.
+                let Ok(at) = scheme.parse(e.text) else {
+                    continue;
+                };
+                v.partial_cmp(&at).unwrap_or(Ordering::Equal)
+            };
+            match (e.bound, cmp) {
+                (_, Ordering::Less) => break,
+                (Bound::Introduced, _) => affected = true,
+                (Bound::Fixed, _) => affected = false,
+                (Bound::LastAffected, Ordering::Greater) => affected = false,
+                (Bound::LastAffected, _) => {}
             }
         }
         if affected {
@@ -149,17 +127,73 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &Affected) -> (bool, Optio
     (false, None)
 }
 
-fn first_fix(scheme: Scheme, v: &Version, a: &Affected) -> Option<String> {
-    a.ranges
-        .iter()
-        .flat_map(|r| &r.events)
-        .filter_map(|e| match e {
-            Event::Fixed(f) => scheme.parse(f).ok(),
-            _ => None,
-        })
-        .filter(|f| f.partial_cmp(v) == Some(Ordering::Greater))
-        .min_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal))
+/// The lowest fixed version above `v`; the first of equal ones as the record lists them.
+fn first_fix(scheme: Scheme, v: &Version, a: &AffectedRef<'_>) -> Option<String> {
+    a.fixes()
+        .ordered()
+        .filter_map(|e| scheme.parse(e.text).ok())
+        .find(|f| f.partial_cmp(v) == Some(Ordering::Greater))
         .map(|f| f.as_str().to_string())
+}
+
+/// [`affects`] for an entry stored in another ordering than `scheme`'s: every event parsed
+/// and sorted here, in the record's order first.
+fn affects_unordered(
+    scheme: Scheme,
+    v: &Version,
+    raw: &str,
+    a: &AffectedRef<'_>,
+) -> (bool, Option<String>) {
+    let first_fix = || {
+        a.fixes()
+            .in_record_order()
+            .into_iter()
+            .filter_map(|e| scheme.parse(e.text).ok())
+            .filter(|f| f.partial_cmp(v) == Some(Ordering::Greater))
+            .min_by(|a, b| a.partial_cmp(b).unwrap_or(Ordering::Equal))
+            .map(|f| f.as_str().to_string())
+    };
+    if a.lists(raw) {
+        return (true, first_fix());
+    }
+    for range in a.ranges() {
+        let mut events: Vec<(Option<Version>, Bound)> = range
+            .in_record_order()
+            .into_iter()
+            .filter_map(|e| {
+                if e.bound == Bound::Introduced && e.text == "0" {
+                    return Some((None, e.bound));
+                }
+                scheme.parse(e.text).ok().map(|p| (Some(p), e.bound))
+            })
+            .collect();
+        events.sort_by(|a, b| match (&a.0, &b.0) {
+            (None, None) => Ordering::Equal,
+            (None, _) => Ordering::Less,
+            (_, None) => Ordering::Greater,
+            (Some(x), Some(y)) => x.partial_cmp(y).unwrap_or(Ordering::Equal),
+        });
+        let mut affected = false;
+        for (at, bound) in &events {
+            let cmp = at
+                .as_ref()
+                .map_or(Some(Ordering::Greater), |at| v.partial_cmp(at));
+            match bound {
+                Bound::Introduced if matches!(cmp, Some(Ordering::Greater | Ordering::Equal)) => {
+                    affected = true
+                }
+                Bound::Fixed if matches!(cmp, Some(Ordering::Greater | Ordering::Equal)) => {
+                    affected = false
+                }
+                Bound::LastAffected if matches!(cmp, Some(Ordering::Greater)) => affected = false,
+                _ => {}
+            }
+        }
+        if affected {
+            return (true, first_fix());
+        }
+    }
+    (false, None)
 }
 
 /// A severity word from an advisory as ours.
@@ -181,9 +215,6 @@ pub fn match_packages(db: &VulnDb, packages: &[Package], os: Option<&Os>) -> Res
         None => Ok(Vec::new()),
     }
 }
-
-/// Advisory ids about one package, each with its affected entries for it.
-type Candidates = Vec<(String, Vec<Affected>)>;
 
 /// Matches inventories against one database snapshot, remembering what it looked up: images
 /// share most of their packages, so re-matching many of them reads each name's advisories once.
@@ -224,12 +255,17 @@ impl<'a> Matcher<'a> {
         if let Some(a) = self.advisories.get(id) {
             return Ok(a.clone());
         }
-        let a = self.snap.advisory(id)?.map(|advisory| {
-            // A vector is scored; a label is the fallback; nothing is unknown.
-            let cvss = crate::vuln::cvss::preferred(advisory.cvss.iter().map(|(_, v)| v.as_str()))
-                .map(|(v, s)| (v.to_string(), s));
-            Rc::new(Scored { advisory, cvss })
-        });
+        let a = self
+            .snap
+            .advisory(id)?
+            .map(|StoredAdvisory { advisory, cvss }| {
+                let description = description(&advisory);
+                Rc::new(Scored {
+                    advisory,
+                    cvss,
+                    description,
+                })
+            });
         self.advisories.insert(id.to_string(), a.clone());
         Ok(a)
     }
@@ -264,22 +300,25 @@ impl<'a> Matcher<'a> {
             };
             for name in &l.names {
                 let candidates = self.candidates(l.ecosystem, name)?;
-                for (id, affected) in candidates.iter() {
-                    for a in affected {
+                for c in candidates.iter() {
+                    for a in c.affected() {
+                        let a = a.map_err(|_| self.snap.malformed(l.ecosystem, name))?;
                         if let Some(release) = &l.release
                             && !a.ecosystem.eq_ignore_ascii_case(release)
                         {
                             continue;
                         }
-                        let (hit, fixed) = match &a.requirements {
+                        let (hit, fixed) = match a.requirements() {
                             Some(r) => r.affects(&l.version).unwrap_or((false, None)),
-                            None => affects(scheme, &v, &l.version, a),
+                            None => affects(scheme, &v, &l.version, &a),
                         };
                         if !hit {
                             continue;
                         }
-                        match self.advisory(id)? {
-                            Some(s) if !s.advisory.withdrawn => add(&mut findings, p, &s, a, fixed),
+                        match self.advisory(c.id)? {
+                            Some(s) if !s.advisory.withdrawn => {
+                                add(&mut findings, p, &s, a.severity_label, fixed)
+                            }
                             _ => {}
                         }
                     }
@@ -310,10 +349,11 @@ impl<'a> Matcher<'a> {
     }
 }
 
-/// An advisory with its CVSS score worked out once.
+/// An advisory with its CVSS score and description worked out once.
 struct Scored {
     advisory: Advisory,
     cvss: Option<(String, f64)>,
+    description: Option<String>,
 }
 
 /// Add the findings of one advisory for one package: one per CVE it names (a DSA or an ALSA
@@ -322,7 +362,7 @@ fn add(
     findings: &mut BTreeMap<String, Finding>,
     p: &Package,
     scored: &Scored,
-    a: &Affected,
+    label: Option<&str>,
     fixed: Option<String>,
 ) {
     let advisory = &scored.advisory;
@@ -343,10 +383,18 @@ fn add(
         .collect();
     if cves.is_empty() {
         let aliases = others.into_iter().filter(|i| *i != advisory.id).collect();
-        add_one(findings, p, scored, a, fixed, &advisory.id, aliases);
+        add_one(findings, p, scored, label, fixed, &advisory.id, aliases);
     } else {
         for cve in cves {
-            add_one(findings, p, scored, a, fixed.clone(), cve, others.clone());
+            add_one(
+                findings,
+                p,
+                scored,
+                label,
+                fixed.clone(),
+                cve,
+                others.clone(),
+            );
         }
     }
 }
@@ -356,7 +404,7 @@ fn add_one(
     findings: &mut BTreeMap<String, Finding>,
     p: &Package,
     scored: &Scored,
-    a: &Affected,
+    label: Option<&str>,
     fixed: Option<String>,
     title: &str,
     ids: Vec<String>,
@@ -376,9 +424,7 @@ fn add_one(
     let cvss = scored.cvss.clone();
     let severity = match &cvss {
         Some((_, score)) => crate::vuln::cvss::rating(*score),
-        None => a
-            .severity_label
-            .as_deref()
+        None => label
             .or(advisory.severity_label.as_deref())
             .map_or(Severity::Unknown, severity_from_label),
     };
@@ -406,7 +452,7 @@ fn add_one(
             f.fixed_version = fixed;
         }
         if f.description.is_none() {
-            f.description = description(advisory);
+            f.description = scored.description.clone();
         }
         for r in &advisory.references {
             if !f.references.contains(r) {
@@ -417,7 +463,7 @@ fn add_one(
     }
     let id = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
     let finding = Finding {
-        description: description(advisory),
+        description: scored.description.clone(),
         rule_id: Some(advisory.id.clone()),
         package: Some(PackageRef {
             name: p.name.clone(),

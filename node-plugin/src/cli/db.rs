@@ -126,6 +126,13 @@ pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
                     info.advisories,
                     info.sources.join("\n  ")
                 );
+                if info.schema != assure_engine::vuln::db::SCHEMA {
+                    eprintln!(
+                        "warning: the vulnerability database is in layout {} and this assure reads layout {}: it is not used for matching; run `assure db update` to rebuild it",
+                        info.schema,
+                        assure_engine::vuln::db::SCHEMA
+                    );
+                }
                 if let Some(a) = age.filter(|a| *a > args.max_age) {
                     eprintln!(
                         "warning: the vulnerability database is {} old (more than {}); run `assure db update`",
