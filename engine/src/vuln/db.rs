@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::vuln::advisory::Affected;
 use crate::vuln::import::{Exploited, ImportStats, Record, read_path};
-use crate::vuln::index::{self, Candidates, StoredAdvisory};
+use crate::vuln::index::{self, AdvisoryRecord, Candidates, SortedSet, StoredAdvisory};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -52,18 +52,22 @@ pub struct VulnDb {
 
 /// The index key of a package: ecosystem family and the name as that ecosystem compares it.
 pub fn package_key(ecosystem: &str, name: &str) -> String {
-    let family = ecosystem
-        .split(':')
-        .next()
-        .unwrap_or(ecosystem)
-        .trim()
-        .to_ascii_lowercase();
-    let name = match family.as_str() {
-        "pypi" => crate::inventory::python::normalize_name(name),
-        "nuget" | "packagist" | "npm" => name.to_ascii_lowercase(),
-        _ => name.to_string(),
-    };
-    format!("{family}\0{name}\0")
+    let family = ecosystem.split(':').next().unwrap_or(ecosystem).trim();
+    let mut key = String::with_capacity(family.len() + name.len() + 2);
+    key.extend(family.chars().map(|c| c.to_ascii_lowercase()));
+    key.push('\0');
+    if family.eq_ignore_ascii_case("pypi") {
+        key.push_str(&crate::inventory::python::normalize_name(name));
+    } else if ["nuget", "packagist", "npm"]
+        .iter()
+        .any(|f| family.eq_ignore_ascii_case(f))
+    {
+        key.extend(name.chars().map(|c| c.to_ascii_lowercase()));
+    } else {
+        key.push_str(name);
+    }
+    key.push('\0');
+    key
 }
 
 fn err(e: impl std::fmt::Display) -> Error {
@@ -174,6 +178,7 @@ impl VulnDb {
                 read_path(path, &mut stats, &mut |r| store(&trees, &stage, r))?;
             }
             pack(&stage, &trees.by_pkg)?;
+            list_exploited(&trees.kev)?;
             Ok(stats)
         })();
         let stats = match result {
@@ -237,19 +242,38 @@ impl Snapshot {
     /// for that package, read with one lookup. The advisories themselves are read only on a
     /// hit, with [`advisory`](Self::advisory).
     pub fn candidates(&self, ecosystem: &str, name: &str) -> Result<Candidates> {
-        let key = package_key(ecosystem, name);
+        self.candidates_at(&package_key(ecosystem, name))
+    }
+
+    /// [`candidates`](Self::candidates) by the package's [`package_key`].
+    pub fn candidates_at(&self, key: &str) -> Result<Candidates> {
         let value = self.trees.by_pkg.get(key.as_bytes()).map_err(err)?;
         Candidates::new(value).map_err(|_| malformed(key.as_bytes()))
     }
 
     /// The advisory `id`, without its affected entries, with its CVSS score.
     pub fn advisory(&self, id: &str) -> Result<Option<StoredAdvisory>> {
-        match self.trees.adv.get(id.as_bytes()).map_err(err)? {
-            Some(v) => index::decode_advisory(&v)
-                .map(Some)
-                .map_err(|_| malformed(id.as_bytes())),
-            None => Ok(None),
-        }
+        Ok(self.advisory_record(id)?.map(|r| r.to_stored()))
+    }
+
+    /// The advisory `id` as stored, read once for many findings.
+    pub fn advisory_record(&self, id: &str) -> Result<Option<AdvisoryRecord>> {
+        self.trees
+            .adv
+            .get(id.as_bytes())
+            .map_err(err)?
+            .map(|v| AdvisoryRecord::decode(&v).map_err(|_| malformed(id.as_bytes())))
+            .transpose()
+    }
+
+    /// The CVE ids of the known-exploited catalogs, read with one lookup: cheaper than one
+    /// lookup per CVE when many are checked. `None` when the database does not hold the list.
+    pub fn exploited_ids(&self) -> Result<Option<ExploitedIds>> {
+        let Some(value) = self.trees.kev.get(EXPLOITED_IDS).map_err(err)? else {
+            return Ok(None);
+        };
+        SortedSet::from_value(&value).map_err(|_| malformed(EXPLOITED_IDS))?;
+        Ok(Some(ExploitedIds(value)))
     }
 
     /// The error for an index value of `name` in `ecosystem` that does not follow the layout.
@@ -268,6 +292,17 @@ impl Snapshot {
     }
 }
 
+/// The CVE ids of the known-exploited catalogs ([`Snapshot::exploited_ids`]).
+pub struct ExploitedIds(sled::IVec);
+
+impl ExploitedIds {
+    /// Whether `cve` is listed.
+    pub fn contains(&self, cve: &str) -> bool {
+        // `exploited_ids` checked the value, so it reads as a set.
+        SortedSet::from_value(&self.0).is_ok_and(|set| set.contains(cve))
+    }
+}
+
 fn get_json<T: serde::de::DeserializeOwned>(tree: &sled::Tree, key: &str) -> Result<Option<T>> {
     Ok(tree
         .get(key.as_bytes())
@@ -282,13 +317,15 @@ struct Trees {
     by_pkg: sled::Tree,
     /// Advisory id → the advisory without its affected entries ([`StoredAdvisory`]).
     adv: sled::Tree,
-    /// CVE id → [`Exploited`].
+    /// CVE id → [`Exploited`]; and under [`EXPLOITED_IDS`], every CVE id listed.
     kev: sled::Tree,
     /// Indicator key → [`ThreatEntry`].
     ind: sled::Tree,
 }
 
 const TREES: [&str; 4] = ["pkg", "adv", "kev", "ind"];
+/// The key of the set of every CVE id in the `kev` tree; no CVE id starts with NUL.
+const EXPLOITED_IDS: &[u8] = b"\0ids";
 /// The tree an import stages in: `package_key + advisory id` → that advisory's entries for
 /// the package. Packed into `pkg` and dropped at the end of the import.
 const STAGE: &str = "stage";
@@ -305,6 +342,23 @@ fn malformed(key: &[u8]) -> Error {
         "unreadable entry {:?}; run `assure db update` (or `assure db import`) to rebuild the database",
         String::from_utf8_lossy(key).replace('\0', " ")
     ))
+}
+
+/// Store the set of every CVE id in the `kev` tree under [`EXPLOITED_IDS`].
+fn list_exploited(kev: &sled::Tree) -> Result<()> {
+    let mut ids = Vec::new();
+    for k in kev.iter().keys() {
+        let k = k.map_err(err)?;
+        if k != EXPLOITED_IDS {
+            ids.push(String::from_utf8_lossy(&k).into_owned());
+        }
+    }
+    kev.insert(
+        EXPLOITED_IDS,
+        index::encode_set(ids.iter().map(String::as_str)),
+    )
+    .map_err(err)?;
+    Ok(())
 }
 
 /// Pack the staged entries into one index value per package. Staged keys sort by package

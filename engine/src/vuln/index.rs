@@ -79,6 +79,23 @@ impl Writer {
         }
     }
 
+    /// Writes distinct strings in byte order, with a table of where each ends, so that
+    /// [`SortedSet::contains`] is a binary search.
+    fn sorted_set<'a>(&mut self, items: impl IntoIterator<Item = &'a str>) {
+        let mut items: Vec<&str> = items.into_iter().collect();
+        items.sort_unstable();
+        items.dedup();
+        self.u32(items.len());
+        let mut end = 0;
+        for v in &items {
+            end += v.len();
+            self.u32(end);
+        }
+        for v in &items {
+            self.0.extend_from_slice(v.as_bytes());
+        }
+    }
+
     /// Writes `body` prefixed with its length, so readers can step over it.
     fn framed(&mut self, body: &[u8]) {
         self.u32(body.len());
@@ -232,18 +249,7 @@ pub(crate) fn encode_entries(entries: &[Affected]) -> Vec<u8> {
             .and_then(|s| SCHEMES.iter().position(|x| *x == s))
             .and_then(|i| u8::try_from(i).ok())
             .unwrap_or(NO_SCHEME));
-        let mut versions: Vec<&str> = a.versions.iter().map(String::as_str).collect();
-        versions.sort_unstable();
-        versions.dedup();
-        e.u32(versions.len());
-        let mut end = 0;
-        for v in &versions {
-            end += v.len();
-            e.u32(end);
-        }
-        for v in &versions {
-            e.0.extend_from_slice(v.as_bytes());
-        }
+        e.sorted_set(a.versions.iter().map(String::as_str));
         // Only ECOSYSTEM and SEMVER ranges are walked; `limit` never changes the walk.
         let walked: Vec<_> = a
             .ranges
@@ -415,8 +421,7 @@ pub struct AffectedRef<'a> {
     /// A severity word for this package alone.
     pub severity_label: Option<&'a str>,
     scheme: Option<Scheme>,
-    version_ends: &'a [u8],
-    version_bytes: &'a [u8],
+    versions: SortedSet<'a>,
     ranges: &'a [u8],
     range_count: usize,
     fixes: Events<'a>,
@@ -432,13 +437,7 @@ impl<'a> AffectedRef<'a> {
             NO_SCHEME => None,
             code => Some(*SCHEMES.get(code as usize).ok_or(Malformed)?),
         };
-        let n = r.u32()?;
-        let version_ends = r.bytes(n.checked_mul(4).ok_or(Malformed)?)?;
-        let total = match version_ends.last_chunk::<4>() {
-            Some(b) => u32::from_le_bytes(*b) as usize,
-            None => 0,
-        };
-        let version_bytes = r.bytes(total)?;
+        let versions = SortedSet::read(&mut r)?;
         let range_count = r.u32()?;
         let start = r.0;
         for _ in 0..range_count {
@@ -461,8 +460,7 @@ impl<'a> AffectedRef<'a> {
             ecosystem,
             severity_label,
             scheme,
-            version_ends,
-            version_bytes,
+            versions,
             ranges,
             range_count,
             fixes,
@@ -477,28 +475,7 @@ impl<'a> AffectedRef<'a> {
 
     /// Whether `version` is one of the explicitly listed affected versions.
     pub fn lists(&self, version: &str) -> bool {
-        let n = self.version_ends.len() / 4;
-        let end_of = |i: usize| -> Option<usize> {
-            let b = self.version_ends.get(i * 4..i * 4 + 4)?;
-            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        };
-        let at = |i: usize| -> Option<&[u8]> {
-            let start = if i == 0 { 0 } else { end_of(i - 1)? };
-            self.version_bytes.get(start..end_of(i)?)
-        };
-        let (mut lo, mut hi) = (0, n);
-        let wanted = version.as_bytes();
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            // A slice out of bounds would mean a corrupt value: it lists nothing.
-            let Some(v) = at(mid) else { return false };
-            match v.cmp(wanted) {
-                Ordering::Equal => return true,
-                Ordering::Less => lo = mid + 1,
-                Ordering::Greater => hi = mid,
-            }
-        }
-        false
+        self.versions.contains(version)
     }
 
     /// The ECOSYSTEM and SEMVER ranges, each as its events.
@@ -522,6 +499,70 @@ impl<'a> AffectedRef<'a> {
             safe: read(safe),
         })
     }
+}
+
+/// Distinct strings in byte order, read in place (see `Writer::sorted_set`).
+#[derive(Clone, Copy, Default)]
+pub struct SortedSet<'a> {
+    ends: &'a [u8],
+    bytes: &'a [u8],
+}
+
+impl<'a> SortedSet<'a> {
+    fn read(r: &mut Reader<'a>) -> Read<SortedSet<'a>> {
+        let n = r.u32()?;
+        let ends = r.bytes(n.checked_mul(4).ok_or(Malformed)?)?;
+        let total = match ends.last_chunk::<4>() {
+            Some(b) => u32::from_le_bytes(*b) as usize,
+            None => 0,
+        };
+        Ok(SortedSet {
+            ends,
+            bytes: r.bytes(total)?,
+        })
+    }
+
+    /// Reads a value that holds one set and nothing else.
+    pub(crate) fn from_value(value: &'a [u8]) -> Read<SortedSet<'a>> {
+        let mut r = Reader(value);
+        let set = SortedSet::read(&mut r)?;
+        if !r.is_empty() {
+            return Err(Malformed);
+        }
+        Ok(set)
+    }
+
+    /// Whether `item` is in the set.
+    pub fn contains(&self, item: &str) -> bool {
+        let end_of = |i: usize| -> Option<usize> {
+            let b = self.ends.get(i * 4..i * 4 + 4)?;
+            Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        };
+        let at = |i: usize| -> Option<&[u8]> {
+            let start = if i == 0 { 0 } else { end_of(i - 1)? };
+            self.bytes.get(start..end_of(i)?)
+        };
+        let (mut lo, mut hi) = (0, self.ends.len() / 4);
+        let wanted = item.as_bytes();
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            // A slice out of bounds would mean a corrupt value: it holds nothing.
+            let Some(v) = at(mid) else { return false };
+            match v.cmp(wanted) {
+                Ordering::Equal => return true,
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+            }
+        }
+        false
+    }
+}
+
+/// A value holding the set of `items` (for [`SortedSet::from_value`]).
+pub(crate) fn encode_set<'a>(items: impl IntoIterator<Item = &'a str>) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.sorted_set(items);
+    w.0
 }
 
 /// The raw bytes of a list of strings, checked.
@@ -565,7 +606,8 @@ impl<'a> Events<'a> {
         for _ in 0..total {
             Bound::from_code(r.u8()?)?;
             r.u32()?;
-            r.str()?;
+            // UTF-8 is checked when an event is read: most are never reached.
+            r.raw_str()?;
         }
         Ok(Events {
             ordered,
@@ -576,7 +618,8 @@ impl<'a> Events<'a> {
 
     fn all(&self) -> impl Iterator<Item = EventRef<'a>> + 'a {
         let mut r = Reader(self.bytes);
-        // `read` checked every event, so these reads succeed.
+        // `read` checked the framing of every event, so only text that is not UTF-8 (a
+        // corrupt value) ends the iteration early.
         (0..self.total).map_while(move |_| {
             Some(EventRef {
                 bound: Bound::from_code(r.u8().ok()?).ok()?,
@@ -635,47 +678,180 @@ pub(crate) fn encode_advisory(a: &Advisory) -> Vec<u8> {
     w.0
 }
 
-/// Reads a record written by [`encode_advisory`].
-pub(crate) fn decode_advisory(bytes: &[u8]) -> Read<StoredAdvisory> {
-    let mut r = Reader(bytes);
-    let id = r.str()?.to_string();
-    let aliases = r.string_vec()?;
-    let summary = r.opt_str()?.map(str::to_string);
-    let details = r.opt_str()?.map(str::to_string);
-    let withdrawn = match r.u8()? {
-        0 => false,
-        1 => true,
-        _ => return Err(Malformed),
-    };
-    let n = r.u32()?;
-    let mut cvss = Vec::with_capacity(n.min(bytes.len() / 8));
-    for _ in 0..n {
-        cvss.push((r.str()?.to_string(), r.str()?.to_string()));
+/// An advisory record read once: its strings checked and copied into one buffer, so that a
+/// record a matcher keeps for many findings costs two allocations and no second check.
+#[derive(Debug, Clone)]
+pub struct AdvisoryRecord {
+    text: String,
+    /// `(start, end)` of each string in `text`: the id, the aliases, the references, the CVSS
+    /// `(type, vector)` pairs, then the optional fields present.
+    spans: Vec<(usize, usize)>,
+    aliases: usize,
+    references: usize,
+    cvss_pairs: usize,
+    summary: Option<usize>,
+    details: Option<usize>,
+    severity_label: Option<usize>,
+    preferred: Option<(usize, f64)>,
+    withdrawn: bool,
+}
+
+impl AdvisoryRecord {
+    /// Reads a record written by [`encode_advisory`].
+    pub(crate) fn decode(bytes: &[u8]) -> Read<AdvisoryRecord> {
+        let mut r = Reader(bytes);
+        let mut record = AdvisoryRecord {
+            // Most of a record is its text; lengths and flags take a few bytes.
+            text: String::with_capacity(bytes.len()),
+            spans: Vec::new(),
+            aliases: 0,
+            references: 0,
+            cvss_pairs: 0,
+            summary: None,
+            details: None,
+            severity_label: None,
+            preferred: None,
+            withdrawn: false,
+        };
+        record.push(r.str()?);
+        let aliases = r.u32()?;
+        for _ in 0..aliases {
+            record.push(r.str()?);
+        }
+        record.aliases = aliases;
+        let summary = r.opt_str()?;
+        let details = r.opt_str()?;
+        record.withdrawn = match r.u8()? {
+            0 => false,
+            1 => true,
+            _ => return Err(Malformed),
+        };
+        let pairs = r.u32()?;
+        let mut cvss = Vec::with_capacity(pairs.min(bytes.len() / 8));
+        for _ in 0..pairs {
+            cvss.push((r.str()?, r.str()?));
+        }
+        let severity_label = r.opt_str()?;
+        let references = r.u32()?;
+        for _ in 0..references {
+            record.push(r.str()?);
+        }
+        record.references = references;
+        for (kind, vector) in cvss {
+            record.push(kind);
+            record.push(vector);
+        }
+        record.cvss_pairs = pairs;
+        record.summary = summary.map(|s| record.push(s));
+        record.details = details.map(|s| record.push(s));
+        record.severity_label = severity_label.map(|s| record.push(s));
+        record.preferred = match r.u8()? {
+            0 => None,
+            1 => {
+                let vector = r.str()?;
+                Some((record.push(vector), r.f64()?))
+            }
+            _ => return Err(Malformed),
+        };
+        if !r.is_empty() {
+            return Err(Malformed);
+        }
+        Ok(record)
     }
-    let severity_label = r.opt_str()?.map(str::to_string);
-    let references = r.string_vec()?;
-    let preferred = match r.u8()? {
-        0 => None,
-        1 => Some((r.str()?.to_string(), r.f64()?)),
-        _ => return Err(Malformed),
-    };
-    if !r.is_empty() {
-        return Err(Malformed);
+
+    /// Appends `s` to the text; its index in `spans`.
+    fn push(&mut self, s: &str) -> usize {
+        let start = self.text.len();
+        self.text.push_str(s);
+        self.spans.push((start, self.text.len()));
+        self.spans.len() - 1
     }
-    Ok(StoredAdvisory {
-        advisory: Advisory {
-            id,
-            aliases,
-            summary,
-            details,
-            withdrawn,
-            cvss,
-            severity_label,
-            references,
-            affected: Vec::new(),
-        },
-        cvss: preferred,
-    })
+
+    /// The string at `spans[i]`. Spans are where `push` put whole strings, so the slice is
+    /// always there; an empty string stands in otherwise.
+    fn at(&self, i: usize) -> &str {
+        self.spans
+            .get(i)
+            .and_then(|(a, b)| self.text.get(*a..*b))
+            .unwrap_or_default()
+    }
+
+    fn run(&self, first: usize, count: usize) -> impl Iterator<Item = &str> {
+        (first..first + count).map(|i| self.at(i))
+    }
+
+    /// The advisory id.
+    pub fn id(&self) -> &str {
+        self.at(0)
+    }
+
+    /// Other ids of the same vulnerability.
+    pub fn aliases(&self) -> impl Iterator<Item = &str> {
+        self.run(1, self.aliases)
+    }
+
+    /// Links.
+    pub fn references(&self) -> impl Iterator<Item = &str> {
+        self.run(1 + self.aliases, self.references)
+    }
+
+    /// CVSS vectors as `(type, vector)`.
+    pub fn cvss_vectors(&self) -> impl Iterator<Item = (&str, &str)> {
+        let first = 1 + self.aliases + self.references;
+        (0..self.cvss_pairs).map(move |i| (self.at(first + 2 * i), self.at(first + 2 * i + 1)))
+    }
+
+    /// One-line summary.
+    pub fn summary(&self) -> Option<&str> {
+        self.summary.map(|i| self.at(i))
+    }
+
+    /// Longer description.
+    pub fn details(&self) -> Option<&str> {
+        self.details.map(|i| self.at(i))
+    }
+
+    /// Whether the record was withdrawn.
+    pub fn withdrawn(&self) -> bool {
+        self.withdrawn
+    }
+
+    /// A severity word the source gives.
+    pub fn severity_label(&self) -> Option<&str> {
+        self.severity_label.map(|i| self.at(i))
+    }
+
+    /// The preferred CVSS vector and its base score ([`crate::vuln::cvss::preferred`]).
+    pub fn cvss(&self) -> Option<(&str, f64)> {
+        self.preferred.map(|(i, score)| (self.at(i), score))
+    }
+
+    /// Whether this is a malicious-package record (OpenSSF `MAL-…`).
+    pub fn is_malicious(&self) -> bool {
+        self.id().starts_with("MAL-")
+    }
+
+    /// The record as an owned [`StoredAdvisory`].
+    pub fn to_stored(&self) -> StoredAdvisory {
+        let owned = |s: Option<&str>| s.map(str::to_string);
+        StoredAdvisory {
+            advisory: Advisory {
+                id: self.id().to_string(),
+                aliases: self.aliases().map(str::to_string).collect(),
+                summary: owned(self.summary()),
+                details: owned(self.details()),
+                withdrawn: self.withdrawn,
+                cvss: self
+                    .cvss_vectors()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                severity_label: owned(self.severity_label()),
+                references: self.references().map(str::to_string).collect(),
+                affected: Vec::new(),
+            },
+            cvss: self.cvss().map(|(v, s)| (v.to_string(), s)),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -786,11 +962,15 @@ mod tests {
             references: vec!["https://example.org/a".into()],
             affected: Vec::new(),
         };
-        let stored = decode_advisory(&encode_advisory(&a)).expect("well formed");
+        let bytes = encode_advisory(&a);
+        let stored = AdvisoryRecord::decode(&bytes)
+            .expect("well formed")
+            .to_stored();
         assert_eq!(stored.advisory, a);
         let (vector, score) = stored.cvss.expect("scored");
         assert_eq!(vector, a.cvss[0].1);
         assert_eq!(score, 7.4);
-        assert_eq!(decode_advisory(&[1, 0]), Err(Malformed));
+        assert!(AdvisoryRecord::decode(&[1, 0]).is_err());
+        assert!(AdvisoryRecord::decode(&bytes[..bytes.len() - 1]).is_err());
     }
 }

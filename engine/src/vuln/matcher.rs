@@ -4,9 +4,8 @@
 
 use crate::error::Result;
 use crate::report::{Category, Cvss, Finding, KnownExploited, Os, Package, PackageRef, Severity};
-use crate::vuln::advisory::Advisory;
-use crate::vuln::db::{Snapshot, VulnDb};
-use crate::vuln::index::{AffectedRef, Bound, Candidates, StoredAdvisory};
+use crate::vuln::db::{ExploitedIds, Snapshot, VulnDb, package_key};
+use crate::vuln::index::{AdvisoryRecord, AffectedRef, Bound, Candidates};
 use crate::vuln::version::{Scheme, Version};
 use sha2::{Digest as _, Sha256};
 use std::cmp::Ordering;
@@ -220,9 +219,13 @@ pub fn match_packages(db: &VulnDb, packages: &[Package], os: Option<&Os>) -> Res
 /// share most of their packages, so re-matching many of them reads each name's advisories once.
 pub struct Matcher<'a> {
     snap: &'a Snapshot,
-    candidates: HashMap<String, Rc<Candidates>>,
-    advisories: HashMap<String, Option<Rc<Scored>>>,
+    candidates: HashMap<String, Candidates>,
+    /// Advisory records by id (short ids are held inline, without an allocation).
+    advisories: HashMap<sled::IVec, Option<Rc<AdvisoryRecord>>>,
     exploited: HashMap<String, Option<KnownExploited>>,
+    /// The known-exploited CVE ids, read once on first use (`Some(None)`: the database does
+    /// not list them, each CVE is looked up).
+    exploited_ids: Option<Option<ExploitedIds>>,
 }
 
 impl<'a> Matcher<'a> {
@@ -233,6 +236,7 @@ impl<'a> Matcher<'a> {
             candidates: HashMap::new(),
             advisories: HashMap::new(),
             exploited: HashMap::new(),
+            exploited_ids: None,
         }
     }
 
@@ -241,38 +245,36 @@ impl<'a> Matcher<'a> {
         &self.snap.info
     }
 
-    fn candidates(&mut self, ecosystem: &str, name: &str) -> Result<Rc<Candidates>> {
-        let key = format!("{ecosystem}\0{name}");
+    fn candidates(&mut self, ecosystem: &str, name: &str) -> Result<Candidates> {
+        let key = package_key(ecosystem, name);
         if let Some(c) = self.candidates.get(&key) {
+            // A clone shares the stored value.
             return Ok(c.clone());
         }
-        let c = Rc::new(self.snap.candidates(ecosystem, name)?);
+        let c = self.snap.candidates_at(&key)?;
         self.candidates.insert(key, c.clone());
         Ok(c)
     }
 
-    fn advisory(&mut self, id: &str) -> Result<Option<Rc<Scored>>> {
-        if let Some(a) = self.advisories.get(id) {
+    fn advisory(&mut self, id: &str) -> Result<Option<Rc<AdvisoryRecord>>> {
+        if let Some(a) = self.advisories.get(id.as_bytes()) {
             return Ok(a.clone());
         }
-        let a = self
-            .snap
-            .advisory(id)?
-            .map(|StoredAdvisory { advisory, cvss }| {
-                let description = description(&advisory);
-                Rc::new(Scored {
-                    advisory,
-                    cvss,
-                    description,
-                })
-            });
-        self.advisories.insert(id.to_string(), a.clone());
+        let a = self.snap.advisory_record(id)?.map(Rc::new);
+        self.advisories.insert(id.as_bytes().into(), a.clone());
         Ok(a)
     }
 
     fn exploited(&mut self, cve: &str) -> Result<Option<KnownExploited>> {
         if let Some(e) = self.exploited.get(cve) {
             return Ok(e.clone());
+        }
+        let listed = match &self.exploited_ids {
+            Some(ids) => ids,
+            None => self.exploited_ids.insert(self.snap.exploited_ids()?),
+        };
+        if listed.as_ref().is_some_and(|ids| !ids.contains(cve)) {
+            return Ok(None);
         }
         let e = self.snap.exploited(cve)?.map(|e| KnownExploited {
             source: e.source,
@@ -289,7 +291,7 @@ impl<'a> Matcher<'a> {
         packages: &[Package],
         os: Option<&Os>,
     ) -> Result<Vec<Finding>> {
-        let mut findings: BTreeMap<String, Finding> = BTreeMap::new();
+        let mut findings = Findings::default();
         for p in packages {
             let Some(l) = lookup(p, os) else { continue };
             let Some(scheme) = Scheme::for_package_type(&p.kind) else {
@@ -316,8 +318,8 @@ impl<'a> Matcher<'a> {
                             continue;
                         }
                         match self.advisory(c.id)? {
-                            Some(s) if !s.advisory.withdrawn => {
-                                add(&mut findings, p, &s, a.severity_label, fixed)
+                            Some(advisory) if !advisory.withdrawn() => {
+                                add(&mut findings, p, &advisory, a.severity_label, fixed)
                             }
                             _ => {}
                         }
@@ -325,7 +327,7 @@ impl<'a> Matcher<'a> {
                 }
             }
         }
-        let mut findings: Vec<Finding> = findings.into_values().collect();
+        let mut findings = findings.into_sorted();
         self.mark_exploited(&mut findings)?;
         Ok(findings)
     }
@@ -333,99 +335,108 @@ impl<'a> Matcher<'a> {
     /// Mark findings whose vulnerability is in a known-exploited catalog.
     fn mark_exploited(&mut self, findings: &mut [Finding]) -> Result<()> {
         for f in findings.iter_mut().filter(|f| f.category == Category::Cve) {
-            let ids: Vec<String> = std::iter::once(&f.title)
+            let mut exploited = None;
+            for id in std::iter::once(&f.title)
                 .chain(&f.aliases)
                 .filter(|i| i.starts_with("CVE-"))
-                .cloned()
-                .collect();
-            for id in ids {
-                if let Some(e) = self.exploited(&id)? {
-                    f.exploited = Some(e);
+            {
+                exploited = self.exploited(id)?;
+                if exploited.is_some() {
                     break;
                 }
+            }
+            if exploited.is_some() {
+                f.exploited = exploited;
             }
         }
         Ok(())
     }
 }
 
-/// An advisory with its CVSS score and description worked out once.
-struct Scored {
-    advisory: Advisory,
-    cvss: Option<(String, f64)>,
-    description: Option<String>,
+/// Findings by their identity (category, title, package name, version and path), boxed: a
+/// finding is large, and a map of them would move it as its nodes fill and split.
+#[derive(Default)]
+struct Findings(BTreeMap<String, Box<Finding>>);
+
+impl Findings {
+    fn get_mut(&mut self, key: &str) -> Option<&mut Finding> {
+        self.0.get_mut(key).map(|f| &mut **f)
+    }
+
+    fn insert(&mut self, key: String, finding: Finding) {
+        self.0.insert(key, Box::new(finding));
+    }
+
+    /// The findings in the order of their identities.
+    fn into_sorted(self) -> Vec<Finding> {
+        let mut out = Vec::with_capacity(self.0.len());
+        out.extend(self.0.into_values().map(|f| *f));
+        out
+    }
+}
+
+/// The name of a category in a finding's identity: its `Debug` name, without formatting
+/// (the name reports use, but for `Cve`).
+fn category_key(category: Category) -> &'static str {
+    match category {
+        Category::Cve => "Cve",
+        other => other.as_str(),
+    }
 }
 
 /// Add the findings of one advisory for one package: one per CVE it names (a DSA or an ALSA
 /// often fixes several), or one under the advisory's own id when it names none.
 fn add(
-    findings: &mut BTreeMap<String, Finding>,
+    findings: &mut Findings,
     p: &Package,
-    scored: &Scored,
+    advisory: &AdvisoryRecord,
     label: Option<&str>,
     fixed: Option<String>,
 ) {
-    let advisory = &scored.advisory;
-    let all: Vec<&String> = std::iter::once(&advisory.id)
-        .chain(&advisory.aliases)
-        .collect();
-    let mut cves: Vec<&String> = all
-        .iter()
-        .copied()
-        .filter(|i| i.starts_with("CVE-"))
-        .collect();
-    cves.sort();
+    let all = || std::iter::once(advisory.id()).chain(advisory.aliases());
+    let mut cves: Vec<&str> = all().filter(|i| i.starts_with("CVE-")).collect();
+    cves.sort_unstable();
     cves.dedup();
-    let others: Vec<String> = all
-        .iter()
-        .filter(|i| !i.starts_with("CVE-"))
-        .map(|i| i.to_string())
-        .collect();
+    // Without a CVE the advisory's own id is the title, not an alias.
+    let ids =
+        || all().filter(|i| !i.starts_with("CVE-") && (!cves.is_empty() || *i != advisory.id()));
     if cves.is_empty() {
-        let aliases = others.into_iter().filter(|i| *i != advisory.id).collect();
-        add_one(findings, p, scored, label, fixed, &advisory.id, aliases);
+        add_one(findings, p, advisory, label, fixed, advisory.id(), ids());
     } else {
-        for cve in cves {
-            add_one(
-                findings,
-                p,
-                scored,
-                label,
-                fixed.clone(),
-                cve,
-                others.clone(),
-            );
+        for cve in &cves {
+            add_one(findings, p, advisory, label, fixed.clone(), cve, ids());
         }
     }
 }
 
-/// Add or merge the finding of vulnerability `title` in package `p`.
-fn add_one(
-    findings: &mut BTreeMap<String, Finding>,
+/// Add or merge the finding of vulnerability `title` in package `p`, with `ids` as aliases.
+fn add_one<'a>(
+    findings: &mut Findings,
     p: &Package,
-    scored: &Scored,
+    advisory: &'a AdvisoryRecord,
     label: Option<&str>,
     fixed: Option<String>,
     title: &str,
-    ids: Vec<String>,
+    ids: impl Iterator<Item = &'a str>,
 ) {
-    let advisory = &scored.advisory;
     let category = if advisory.is_malicious() {
         Category::MaliciousFile
     } else {
         Category::Cve
     };
-    let key = format!(
-        "{category:?}\0{title}\0{}\0{}\0{}",
-        p.name,
-        p.version,
-        p.path.as_deref().unwrap_or("")
-    );
-    let cvss = scored.cvss.clone();
-    let severity = match &cvss {
-        Some((_, score)) => crate::vuln::cvss::rating(*score),
+    let path = p.path.as_deref().unwrap_or("");
+    let parts = [category_key(category), title, &p.name, &p.version, path];
+    let mut key = String::with_capacity(parts.iter().map(|s| s.len() + 1).sum());
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            key.push('\0');
+        }
+        key.push_str(part);
+    }
+    let severity = match advisory.cvss() {
+        Some((_, score)) => crate::vuln::cvss::rating(score),
         None => label
-            .or(advisory.severity_label.as_deref())
+            .or(advisory.severity_label())
             .map_or(Severity::Unknown, severity_from_label),
     };
     let severity = if advisory.is_malicious() {
@@ -433,18 +444,22 @@ fn add_one(
     } else {
         severity
     };
+    let cvss = || {
+        advisory.cvss().map(|(vector, score)| Cvss {
+            vector: vector.to_string(),
+            score,
+        })
+    };
     if let Some(f) = findings.get_mut(&key) {
         // The same vulnerability from another database: one finding, every id as an alias.
         for i in ids {
-            if !f.aliases.contains(&i) {
-                f.aliases.push(i);
+            if !f.aliases.iter().any(|a| a == i) {
+                f.aliases.push(i.to_string());
             }
         }
-        if f.cvss.is_none()
-            && let Some((vector, score)) = cvss
-        {
+        if f.cvss.is_none() && advisory.cvss().is_some() {
             f.severity = severity;
-            f.cvss = Some(Cvss { vector, score });
+            f.cvss = cvss();
         } else if f.severity == Severity::Unknown {
             f.severity = severity;
         }
@@ -452,19 +467,19 @@ fn add_one(
             f.fixed_version = fixed;
         }
         if f.description.is_none() {
-            f.description = scored.description.clone();
+            f.description = description(advisory.summary(), advisory.details());
         }
-        for r in &advisory.references {
-            if !f.references.contains(r) {
-                f.references.push(r.clone());
+        for r in advisory.references() {
+            if !f.references.iter().any(|x| x == r) {
+                f.references.push(r.to_string());
             }
         }
         return;
     }
     let id = hex::encode(&Sha256::digest(key.as_bytes())[..8]);
     let finding = Finding {
-        description: scored.description.clone(),
-        rule_id: Some(advisory.id.clone()),
+        description: description(advisory.summary(), advisory.details()),
+        rule_id: Some(advisory.id().to_string()),
         package: Some(PackageRef {
             name: p.name.clone(),
             version: p.version.clone(),
@@ -474,19 +489,32 @@ fn add_one(
         fixed_version: fixed,
         path: p.path.clone(),
         layer: p.layer.clone(),
-        cvss: cvss.map(|(vector, score)| Cvss { vector, score }),
-        aliases: ids,
-        references: advisory.references.clone(),
+        cvss: cvss(),
+        aliases: ids.map(str::to_string).collect(),
+        references: advisory.references().map(str::to_string).collect(),
         ..Finding::new(id, category, title, severity)
     };
     findings.insert(key, finding);
 }
 
-/// The advisory's summary and details as one description.
-fn description(advisory: &Advisory) -> Option<String> {
-    match (&advisory.summary, &advisory.details) {
+/// An advisory's summary and details as one description.
+fn description(summary: Option<&str>, details: Option<&str>) -> Option<String> {
+    match (summary, details) {
         (Some(s), Some(d)) if d != s => Some(format!("{s}\n\n{d}")),
-        (Some(s), _) => Some(s.clone()),
-        (None, d) => d.clone(),
+        (Some(s), _) => Some(s.to_string()),
+        (None, d) => d.map(str::to_string),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn category_keys_are_the_debug_names() {
+        // The categories matching produces.
+        for c in [Category::Cve, Category::MaliciousFile] {
+            assert_eq!(category_key(c), format!("{c:?}"));
+        }
     }
 }
