@@ -10,7 +10,7 @@
 use crate::error::{Error, Result};
 use crate::vuln::advisory::Affected;
 use crate::vuln::import::{Exploited, ImportStats, Record, read_path};
-use crate::vuln::index::{self, AdvisoryRecord, Candidates, SortedSet, StoredAdvisory};
+use crate::vuln::index::{self, AdvisoryRecord, Candidates, Location, SortedSet, StoredAdvisory};
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -166,10 +166,11 @@ impl VulnDb {
                 // that records of this import replace theirs.
                 for kv in old.by_pkg.iter() {
                     let (k, v) = kv.map_err(err)?;
-                    for (id, entries) in index::split_candidates(&v).map_err(|_| malformed(&k))? {
+                    let candidates = Candidates::new(Some(v)).map_err(|_| malformed(&k))?;
+                    for c in candidates.iter() {
                         let mut key = k.to_vec();
-                        key.extend_from_slice(id.as_bytes());
-                        stage.insert(key, entries).map_err(err)?;
+                        key.extend_from_slice(c.id.as_bytes());
+                        stage.insert(key, c.staged()).map_err(err)?;
                     }
                 }
             }
@@ -177,7 +178,7 @@ impl VulnDb {
             for (path, _) in inputs {
                 read_path(path, &mut stats, &mut |r| store(&trees, &stage, r))?;
             }
-            pack(&stage, &trees.by_pkg)?;
+            pack(&stage, &trees.by_pkg, &trees.adv)?;
             list_exploited(&trees.kev)?;
             Ok(stats)
         })();
@@ -258,12 +259,20 @@ impl Snapshot {
 
     /// The advisory `id` as stored, read once for many findings.
     pub fn advisory_record(&self, id: &str) -> Result<Option<AdvisoryRecord>> {
-        self.trees
-            .adv
-            .get(id.as_bytes())
-            .map_err(err)?
-            .map(|v| AdvisoryRecord::decode(&v).map_err(|_| malformed(id.as_bytes())))
-            .transpose()
+        let Some(value) = self.trees.adv.get(id.as_bytes()).map_err(err)? else {
+            return Ok(None);
+        };
+        let bad = |_| malformed(id.as_bytes());
+        match index::locate(&value).map_err(bad)? {
+            Location::Here => AdvisoryRecord::decode(&value).map(Some).map_err(bad),
+            Location::With(key) => {
+                let candidates = self.candidates_at(key)?;
+                match candidates.iter().find(|c| c.id == id) {
+                    Some(c) => c.advisory().map_err(bad),
+                    None => Ok(None),
+                }
+            }
+        }
     }
 
     /// The CVE ids of the known-exploited catalogs, read with one lookup: cheaper than one
@@ -279,6 +288,11 @@ impl Snapshot {
     /// The error for an index value of `name` in `ecosystem` that does not follow the layout.
     pub(crate) fn malformed(&self, ecosystem: &str, name: &str) -> Error {
         malformed(package_key(ecosystem, name).as_bytes())
+    }
+
+    /// The error for the record of advisory `id` that does not follow the layout.
+    pub(crate) fn malformed_record(&self, id: &str) -> Error {
+        malformed(id.as_bytes())
     }
 
     /// Whether `cve` is known to be exploited, and by whose account.
@@ -362,8 +376,10 @@ fn list_exploited(kev: &sled::Tree) -> Result<()> {
 }
 
 /// Pack the staged entries into one index value per package. Staged keys sort by package
-/// first, so each package's entries are consecutive and in advisory-id order.
-fn pack(stage: &sled::Tree, by_pkg: &sled::Tree) -> Result<()> {
+/// first, so each package's entries are consecutive and in advisory-id order. A staged record
+/// is kept only where the advisory's value in `adv` says it is: a later import may have made
+/// the advisory about other packages too, or replaced the record.
+fn pack(stage: &sled::Tree, by_pkg: &sled::Tree, adv: &sled::Tree) -> Result<()> {
     by_pkg.clear().map_err(err)?;
     let mut package: Vec<u8> = Vec::new();
     let mut body = Vec::new();
@@ -387,7 +403,16 @@ fn pack(stage: &sled::Tree, by_pkg: &sled::Tree) -> Result<()> {
             body.clear();
             count = 0;
         }
-        index::push_candidate(&mut body, &String::from_utf8_lossy(id), &v);
+        let (entries, record) = index::split_staged(&v).map_err(|_| malformed(&k))?;
+        let record = match record {
+            Some(r) => {
+                let location = adv.get(id).map_err(err)?;
+                let here = location.as_deref().map(index::locate);
+                matches!(here, Some(Ok(Location::With(at))) if at.as_bytes() == key).then_some(r)
+            }
+            None => None,
+        };
+        index::push_candidate(&mut body, &String::from_utf8_lossy(id), entries, record);
         count += 1;
     }
     flush(&package, count, &body)
@@ -419,6 +444,13 @@ fn store(trees: &Trees, stage: &sled::Tree, record: Record) -> Result<()> {
             .or_default()
             .push(affected);
     }
+    let record = index::encode_advisory(&a);
+    // An advisory about one package is kept with that package's index entries, so a hit
+    // reads it with the lookup that found the package; `adv` then says where it is.
+    let only = match per_package.keys().next() {
+        Some(key) if per_package.len() == 1 && !a.withdrawn => Some(key.clone()),
+        _ => None,
+    };
     for (key, affected) in per_package {
         let k = format!("{key}{}", a.id);
         // A withdrawn record replaces an earlier version of itself and then matches nothing.
@@ -426,12 +458,19 @@ fn store(trees: &Trees, stage: &sled::Tree, record: Record) -> Result<()> {
             stage.remove(k.as_bytes()).map_err(err)?;
             continue;
         }
+        let kept = only.is_some().then_some(record.as_slice());
         stage
-            .insert(k.as_bytes(), index::encode_entries(&affected))
+            .insert(
+                k.as_bytes(),
+                index::encode_staged(&index::encode_entries(&affected), kept),
+            )
             .map_err(err)?;
     }
-    adv.insert(a.id.as_bytes(), index::encode_advisory(&a))
-        .map_err(err)?;
+    let value = match &only {
+        Some(key) => index::encode_kept_with(key),
+        None => record,
+    };
+    adv.insert(a.id.as_bytes(), value).map_err(err)?;
     Ok(())
 }
 
@@ -440,18 +479,41 @@ mod tests {
     use super::*;
 
     fn osv(dir: &std::path::Path, id: &str, fixed: &str) -> PathBuf {
-        let path = dir.join(format!("{id}.json"));
-        let record = serde_json::json!({
-            "id": id,
-            "summary": "test",
-            "affected": [{
-                "package": {"ecosystem": "PyPI", "name": "Demo_Pkg"},
-                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
-                "versions": ["0.9", "0.1"]
-            }]
-        });
+        osv_about(dir, id, fixed, &["Demo_Pkg"])
+    }
+
+    /// An OSV record about PyPI `packages`, fixed in `fixed`, written under `dir`.
+    fn osv_about(dir: &std::path::Path, id: &str, fixed: &str, packages: &[&str]) -> PathBuf {
+        let sub = dir.join(format!("{id}-{fixed}-{}", packages.join("+")));
+        std::fs::create_dir_all(&sub).expect("a directory per version of a record");
+        let path = sub.join(format!("{id}.json"));
+        let affected: Vec<serde_json::Value> = packages
+            .iter()
+            .map(|name| {
+                serde_json::json!({
+                    "package": {"ecosystem": "PyPI", "name": name},
+                    "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": fixed}]}],
+                    "versions": ["0.9", "0.1"]
+                })
+            })
+            .collect();
+        let record = serde_json::json!({"id": id, "summary": fixed, "affected": affected});
         std::fs::write(&path, record.to_string()).expect("writing a record");
         path
+    }
+
+    /// The summary of `id` as read by id, and whether the index of `package` keeps its record.
+    fn placement(snap: &Snapshot, id: &str, package: &str) -> (Option<String>, bool) {
+        let summary = snap
+            .advisory(id)
+            .expect("read")
+            .and_then(|a| a.advisory.summary);
+        let candidates = snap.candidates("PyPI", package).expect("lookup");
+        let kept = candidates
+            .iter()
+            .find(|c| c.id == id)
+            .is_some_and(|c| c.advisory().expect("record").is_some());
+        (summary, kept)
     }
 
     fn fixes(snap: &Snapshot) -> Vec<(String, Vec<String>)> {
@@ -489,7 +551,7 @@ mod tests {
             ]
         );
         let a = snap.advisory("PYSEC-1").expect("read").expect("stored");
-        assert_eq!(a.advisory.summary.as_deref(), Some("test"));
+        assert_eq!(a.advisory.summary.as_deref(), Some("1.0"));
         assert!(snap.candidates("PyPI", "other").expect("lookup").is_empty());
         // The staging tree of an import does not outlive it.
         let staged = format!("vuln.{}.stage", snap.info.generation);
@@ -526,5 +588,62 @@ mod tests {
             fixes(&snap),
             [("PYSEC-2".to_string(), vec!["2.0".to_string()])]
         );
+    }
+
+    #[test]
+    fn a_record_about_one_package_is_kept_with_it_until_that_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        let p = dir.path();
+        db.import(&[osv_about(p, "X", "1.0", &["a"])])
+            .expect("import");
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(placement(&snap, "X", "a"), (Some("1.0".into()), true));
+        // About two packages: the record moves to the advisory tree.
+        db.import(&[osv_about(p, "X", "2.0", &["a", "b"])])
+            .expect("import");
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(placement(&snap, "X", "a"), (Some("2.0".into()), false));
+        assert_eq!(placement(&snap, "X", "b"), (Some("2.0".into()), false));
+        // About `b` alone: `b` keeps the new record; `a` keeps its earlier entry, which reads
+        // the record where `b` keeps it.
+        db.import(&[osv_about(p, "X", "3.0", &["b"])])
+            .expect("import");
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(placement(&snap, "X", "b"), (Some("3.0".into()), true));
+        assert_eq!(placement(&snap, "X", "a"), (Some("3.0".into()), false));
+        // Back to `a` alone: the record `b` kept is left behind.
+        db.import(&[osv_about(p, "X", "4.0", &["a"])])
+            .expect("import");
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(placement(&snap, "X", "a"), (Some("4.0".into()), true));
+        assert_eq!(placement(&snap, "X", "b"), (Some("4.0".into()), false));
+    }
+
+    #[test]
+    fn known_exploited_ids_are_listed_in_one_value() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        let kev = dir.path().join("known_exploited_vulnerabilities.json");
+        let catalog = serde_json::json!({
+            "catalogVersion": "1",
+            "vulnerabilities": [
+                {"cveID": "CVE-2021-44228", "dateAdded": "2021-12-10", "knownRansomwareCampaignUse": "Known"},
+                {"cveID": "CVE-2014-0160"}
+            ]
+        });
+        std::fs::write(&kev, catalog.to_string()).expect("writing the catalog");
+        db.import(&[kev]).expect("import");
+        db.import(&[osv(dir.path(), "PYSEC-1", "1.0")])
+            .expect("a later import keeps the catalog");
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        let ids = snap.exploited_ids().expect("read").expect("listed");
+        assert!(ids.contains("CVE-2021-44228") && ids.contains("CVE-2014-0160"));
+        assert!(!ids.contains("CVE-2021-44229") && !ids.contains(""));
+        let e = snap
+            .exploited("CVE-2021-44228")
+            .expect("read")
+            .expect("listed");
+        assert!(e.ransomware);
     }
 }

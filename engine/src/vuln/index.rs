@@ -308,27 +308,51 @@ pub(crate) fn encode_entries(entries: &[Affected]) -> Vec<u8> {
     w.0
 }
 
-/// Appends one advisory's entries (from [`encode_entries`]) to a package's index value.
-pub(crate) fn push_candidate(value: &mut Vec<u8>, id: &str, entries: &[u8]) {
+/// A staged entry of one advisory for one package: its affected entries (from
+/// [`encode_entries`]) and, when the package is the only one the advisory is about, the
+/// advisory's record (from [`encode_advisory`]).
+pub(crate) fn encode_staged(entries: &[u8], record: Option<&[u8]>) -> Vec<u8> {
+    let mut w = Writer::default();
+    w.framed(entries);
+    w.framed(record.unwrap_or_default());
+    w.0
+}
+
+/// The parts of a value written by [`encode_staged`].
+pub(crate) fn split_staged(value: &[u8]) -> Read<(&[u8], Option<&[u8]>)> {
+    let mut r = Reader(value);
+    let entries = r.framed()?;
+    let record = r.framed()?;
+    if !r.is_empty() {
+        return Err(Malformed);
+    }
+    Ok((entries, (!record.is_empty()).then_some(record)))
+}
+
+/// Appends one advisory's entries, and its record when the package holds it, to a package's
+/// index value (a count in front, from [`finish_candidates`], completes it).
+pub(crate) fn push_candidate(value: &mut Vec<u8>, id: &str, entries: &[u8], record: Option<&[u8]>) {
     let mut w = Writer(std::mem::take(value));
     w.str(id);
     w.framed(entries);
+    // A record is never empty: an empty one means none.
+    w.framed(record.unwrap_or_default());
     *value = w.0;
 }
 
-/// The advisories in a package's index value: `(id, entries)` as [`push_candidate`] wrote
-/// them, after a count that [`finish_candidates`] puts in front.
-pub(crate) fn split_candidates(value: &[u8]) -> Read<Vec<(&str, &[u8])>> {
+/// The number of advisories in a package's index value, checking its framing.
+fn count_candidates(value: &[u8]) -> Read<usize> {
     let mut r = Reader(value);
     let n = r.u32()?;
-    let mut out = Vec::with_capacity(n.min(value.len() / 8));
     for _ in 0..n {
-        out.push((r.str()?, r.framed()?));
+        r.str()?;
+        r.framed()?;
+        r.framed()?;
     }
     if !r.is_empty() {
         return Err(Malformed);
     }
-    Ok(out)
+    Ok(n)
 }
 
 /// A package's index value from its `count` candidates appended with [`push_candidate`].
@@ -352,7 +376,7 @@ impl Candidates {
         let Some(value) = value else {
             return Ok(Candidates::default());
         };
-        let count = split_candidates(&value)?.len();
+        let count = count_candidates(&value)?;
         Ok(Candidates {
             value: Some(value),
             count,
@@ -382,6 +406,7 @@ impl Candidates {
             Some(Candidate {
                 id: r.str().ok()?,
                 entries: r.framed().ok()?,
+                record: r.framed().ok()?,
             })
         })
     }
@@ -393,9 +418,27 @@ pub struct Candidate<'a> {
     /// The advisory id.
     pub id: &'a str,
     entries: &'a [u8],
+    record: &'a [u8],
 }
 
 impl<'a> Candidate<'a> {
+    /// The candidate as an import stages it ([`encode_staged`]).
+    pub(crate) fn staged(&self) -> Vec<u8> {
+        encode_staged(
+            self.entries,
+            (!self.record.is_empty()).then_some(self.record),
+        )
+    }
+
+    /// The advisory's record, when it is about this package alone and so is kept with it
+    /// (otherwise [`crate::vuln::db::Snapshot::advisory_record`] reads it).
+    pub fn advisory(&self) -> Result<Option<AdvisoryRecord>, Malformed> {
+        if self.record.is_empty() {
+            return Ok(None);
+        }
+        AdvisoryRecord::decode(self.record).map(Some)
+    }
+
     /// The affected entries, in the record's order.
     pub fn affected(&self) -> impl Iterator<Item = Result<AffectedRef<'a>, Malformed>> + 'a {
         let mut r = Reader(self.entries);
@@ -652,9 +695,42 @@ pub struct StoredAdvisory {
     pub cvss: Option<(String, f64)>,
 }
 
-/// An advisory record for the `adv` tree; `affected` is not stored.
+/// The tag of an advisory value that is the record itself.
+const RECORD: u8 = 0;
+/// The tag of an advisory value that names the package whose index value holds the record.
+const KEPT_WITH: u8 = 1;
+
+/// Where an advisory's record is, from its value in the `adv` tree.
+pub(crate) enum Location<'a> {
+    /// The value is the record.
+    Here,
+    /// The index value of this package key holds it.
+    With(&'a str),
+}
+
+/// Where the record of an advisory value is.
+pub(crate) fn locate(value: &[u8]) -> Read<Location<'_>> {
+    match value.split_first() {
+        Some((&RECORD, _)) => Ok(Location::Here),
+        Some((&KEPT_WITH, key)) => std::str::from_utf8(key)
+            .map(Location::With)
+            .map_err(|_| Malformed),
+        _ => Err(Malformed),
+    }
+}
+
+/// The `adv` value of an advisory whose record the index value of `package_key` holds.
+pub(crate) fn encode_kept_with(package_key: &str) -> Vec<u8> {
+    let mut v = Vec::with_capacity(1 + package_key.len());
+    v.push(KEPT_WITH);
+    v.extend_from_slice(package_key.as_bytes());
+    v
+}
+
+/// An advisory record; `affected` is not stored.
 pub(crate) fn encode_advisory(a: &Advisory) -> Vec<u8> {
     let mut w = Writer::default();
+    w.u8(RECORD);
     w.str(&a.id);
     w.strs(a.aliases.iter().map(String::as_str));
     w.opt_str(a.summary.as_deref());
@@ -700,6 +776,9 @@ impl AdvisoryRecord {
     /// Reads a record written by [`encode_advisory`].
     pub(crate) fn decode(bytes: &[u8]) -> Read<AdvisoryRecord> {
         let mut r = Reader(bytes);
+        if r.u8()? != RECORD {
+            return Err(Malformed);
+        }
         let mut record = AdvisoryRecord {
             // Most of a record is its text; lengths and flags take a few bytes.
             text: String::with_capacity(bytes.len()),
@@ -898,7 +977,7 @@ mod tests {
             &["1.9", "1.10", "1.1", "1.9"],
         );
         let mut value = Vec::new();
-        push_candidate(&mut value, "PYSEC-1", &encode_entries(&[a]));
+        push_candidate(&mut value, "PYSEC-1", &encode_entries(&[a]), None);
         let candidates =
             Candidates::new(Some(finish_candidates(1, &value).into())).expect("well formed");
         assert_eq!(candidates.len(), 1);
@@ -932,14 +1011,14 @@ mod tests {
     fn truncated_values_are_malformed() {
         let entries = encode_entries(&[affected("npm", vec![], &["1.0.0"])]);
         let mut value = Vec::new();
-        push_candidate(&mut value, "GHSA-1", &entries);
+        push_candidate(&mut value, "GHSA-1", &entries, None);
         let full = finish_candidates(1, &value);
         for cut in 0..full.len() {
             assert!(Candidates::new(Some(full[..cut].into())).is_err(), "{cut}");
         }
         // Framing intact, an entry cut short: reading that entry fails.
         let mut value = Vec::new();
-        push_candidate(&mut value, "GHSA-1", &entries[..entries.len() - 1]);
+        push_candidate(&mut value, "GHSA-1", &entries[..entries.len() - 1], None);
         let c = Candidates::new(Some(finish_candidates(1, &value).into())).expect("framing");
         let c = c.iter().next().expect("one candidate");
         assert!(c.affected().any(|a| a.is_err()));

@@ -5,7 +5,7 @@
 use crate::error::Result;
 use crate::report::{Category, Cvss, Finding, KnownExploited, Os, Package, PackageRef, Severity};
 use crate::vuln::db::{ExploitedIds, Snapshot, VulnDb, package_key};
-use crate::vuln::index::{AdvisoryRecord, AffectedRef, Bound, Candidates};
+use crate::vuln::index::{AdvisoryRecord, AffectedRef, Bound, Candidate, Candidates};
 use crate::vuln::version::{Scheme, Version};
 use sha2::{Digest as _, Sha256};
 use std::cmp::Ordering;
@@ -14,38 +14,36 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 /// Where to look a package up: ecosystem family, required release, names, version.
-struct Lookup {
+struct Lookup<'p> {
     ecosystem: &'static str,
     release: Option<String>,
-    names: Vec<String>,
-    version: String,
+    /// The package's name, and for RPMs its source package's when that differs.
+    names: [Option<&'p str>; 2],
+    version: &'p str,
 }
 
 fn major(v: &str) -> &str {
     v.split('.').next().unwrap_or(v)
 }
 
-fn lookup(p: &Package, os: Option<&Os>) -> Option<Lookup> {
-    let source = || p.source_name.clone().unwrap_or_else(|| p.name.clone());
+fn lookup<'p>(p: &'p Package, os: Option<&Os>) -> Option<Lookup<'p>> {
+    let source = || Some(p.source_name.as_deref().unwrap_or(&p.name));
     let os_version = os.and_then(|o| o.version.as_deref()).unwrap_or("");
     let family = os.map(|o| o.family.as_str()).unwrap_or("");
     let language = |ecosystem| {
         Some(Lookup {
             ecosystem,
             release: None,
-            names: vec![p.name.clone()],
-            version: p.version.clone(),
+            names: [Some(&p.name), None],
+            version: &p.version,
         })
     };
     match p.kind.as_str() {
         "deb" if family == "debian" => Some(Lookup {
             ecosystem: "debian",
             release: Some(format!("debian:{}", major(os_version))),
-            names: vec![source()],
-            version: p
-                .source_version
-                .clone()
-                .unwrap_or_else(|| p.version.clone()),
+            names: [source(), None],
+            version: p.source_version.as_deref().unwrap_or(&p.version),
         }),
         "apk" if family == "alpine" => {
             let mut parts = os_version.split('.');
@@ -53,8 +51,8 @@ fn lookup(p: &Package, os: Option<&Os>) -> Option<Lookup> {
             Some(Lookup {
                 ecosystem: "alpine",
                 release: Some(release),
-                names: vec![source()],
-                version: p.version.clone(),
+                names: [source(), None],
+                version: &p.version,
             })
         }
         "rpm" => {
@@ -63,17 +61,12 @@ fn lookup(p: &Package, os: Option<&Os>) -> Option<Lookup> {
                 "rocky" => ("rocky linux", "rocky linux"),
                 _ => return None,
             };
-            let mut names = vec![p.name.clone()];
-            if let Some(s) = &p.source_name
-                && s != &p.name
-            {
-                names.push(s.clone());
-            }
+            let source = p.source_name.as_deref().filter(|s| *s != p.name);
             Some(Lookup {
                 ecosystem,
                 release: Some(format!("{name}:{}", major(os_version))),
-                names,
-                version: p.version.clone(),
+                names: [Some(&p.name), source],
+                version: &p.version,
             })
         }
         "pypi" => language("pypi"),
@@ -94,13 +87,14 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
         return affects_unordered(scheme, v, raw, a);
     }
     if a.lists(raw) {
-        return (true, first_fix(scheme, v, a));
+        return (true, first_fix(scheme, v, a, None));
     }
     for range in a.ranges() {
         // OSV's evaluation: walk events in version order; introduced opens, fixed and
         // (past) last_affected close. The index holds them in that order, so the walk stops
         // at the first event above `v`: none after it can apply.
         let mut affected = false;
+        let mut above = None;
         for e in range.ordered() {
             let cmp = if e.bound == Bound::Introduced && e.text == "0" {
                 Ordering::Greater
@@ -112,7 +106,10 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
                 v.partial_cmp(&at).unwrap_or(Ordering::Equal)
             };
             match (e.bound, cmp) {
-                (_, Ordering::Less) => break,
+                (_, Ordering::Less) => {
+                    above = Some(e.text);
+                    break;
+                }
                 (Bound::Introduced, _) => affected = true,
                 (Bound::Fixed, _) => affected = false,
                 (Bound::LastAffected, Ordering::Greater) => affected = false,
@@ -120,19 +117,29 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
             }
         }
         if affected {
-            return (true, first_fix(scheme, v, a));
+            return (true, first_fix(scheme, v, a, above));
         }
     }
     (false, None)
 }
 
 /// The lowest fixed version above `v`; the first of equal ones as the record lists them.
-fn first_fix(scheme: Scheme, v: &Version, a: &AffectedRef<'_>) -> Option<String> {
+/// `above`: a version already known to be above `v`, which need not be parsed again.
+fn first_fix(
+    scheme: Scheme,
+    v: &Version,
+    a: &AffectedRef<'_>,
+    above: Option<&str>,
+) -> Option<String> {
     a.fixes()
         .ordered()
-        .filter_map(|e| scheme.parse(e.text).ok())
-        .find(|f| f.partial_cmp(v) == Some(Ordering::Greater))
-        .map(|f| f.as_str().to_string())
+        .find(|e| {
+            Some(e.text) == above
+                || scheme
+                    .parse(e.text)
+                    .is_ok_and(|f| f.partial_cmp(v) == Some(Ordering::Greater))
+        })
+        .map(|e| e.text.to_string())
 }
 
 /// [`affects`] for an entry stored in another ordering than `scheme`'s: every event parsed
@@ -256,12 +263,18 @@ impl<'a> Matcher<'a> {
         Ok(c)
     }
 
-    fn advisory(&mut self, id: &str) -> Result<Option<Rc<AdvisoryRecord>>> {
-        if let Some(a) = self.advisories.get(id.as_bytes()) {
+    fn advisory(&mut self, c: &Candidate<'_>) -> Result<Option<Rc<AdvisoryRecord>>> {
+        if let Some(a) = self.advisories.get(c.id.as_bytes()) {
             return Ok(a.clone());
         }
-        let a = self.snap.advisory_record(id)?.map(Rc::new);
-        self.advisories.insert(id.as_bytes().into(), a.clone());
+        // Most advisories are about one package and kept with it.
+        let kept = c.advisory().map_err(|_| self.snap.malformed_record(c.id))?;
+        let a = match kept {
+            Some(a) => Some(a),
+            None => self.snap.advisory_record(c.id)?,
+        }
+        .map(Rc::new);
+        self.advisories.insert(c.id.as_bytes().into(), a.clone());
         Ok(a)
     }
 
@@ -297,10 +310,10 @@ impl<'a> Matcher<'a> {
             let Some(scheme) = Scheme::for_package_type(&p.kind) else {
                 continue;
             };
-            let Ok(v) = scheme.parse(&l.version) else {
+            let Ok(v) = scheme.parse(l.version) else {
                 continue;
             };
-            for name in &l.names {
+            for name in l.names.into_iter().flatten() {
                 let candidates = self.candidates(l.ecosystem, name)?;
                 for c in candidates.iter() {
                     for a in c.affected() {
@@ -311,13 +324,13 @@ impl<'a> Matcher<'a> {
                             continue;
                         }
                         let (hit, fixed) = match a.requirements() {
-                            Some(r) => r.affects(&l.version).unwrap_or((false, None)),
-                            None => affects(scheme, &v, &l.version, &a),
+                            Some(r) => r.affects(l.version).unwrap_or((false, None)),
+                            None => affects(scheme, &v, l.version, &a),
                         };
                         if !hit {
                             continue;
                         }
-                        match self.advisory(c.id)? {
+                        match self.advisory(&c)? {
                             Some(advisory) if !advisory.withdrawn() => {
                                 add(&mut findings, p, &advisory, a.severity_label, fixed)
                             }
