@@ -3,16 +3,17 @@
 //! Every import writes a new generation of trees and switches to it with one write, so a failed
 //! import leaves the previous database as it was; the old generation is dropped afterwards.
 //!
-//! An import stages one entry per (package, advisory), then packs each package's entries into
-//! one value, so matching reads a package's advisories with one lookup. Values follow the
-//! layout of [`crate::vuln::index`].
+//! An import stages one entry per (package, advisory) in a temporary database of its own,
+//! then packs each package's entries into one value, so matching reads a package's advisories
+//! with one lookup. Values follow the layout of [`crate::vuln::index`].
 
 use crate::error::{Error, Result};
 use crate::vuln::advisory::Affected;
 use crate::vuln::import::{Exploited, ImportStats, Record, read_path};
 use crate::vuln::index::{self, AdvisoryRecord, Candidates, Location, SortedSet, StoredAdvisory};
 use serde::{Deserialize, Serialize};
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 const META: &str = "vuln.meta";
 const CURRENT: &str = "current";
@@ -48,6 +49,8 @@ impl DbInfo {
 /// The advisory store of a data directory.
 pub struct VulnDb {
     db: sled::Db,
+    /// Where imports stage their entries; the system's temporary directory when unset.
+    staging: Option<PathBuf>,
 }
 
 /// The index key of a package: ecosystem family and the name as that ecosystem compares it.
@@ -80,7 +83,14 @@ fn err(e: impl std::fmt::Display) -> Error {
 impl VulnDb {
     /// The database inside an open sled database (the data directory's).
     pub fn new(db: sled::Db) -> Self {
-        VulnDb { db }
+        VulnDb { db, staging: None }
+    }
+
+    /// Stage imports in a temporary database under `dir` (the data directory) rather than in
+    /// the system's temporary directory.
+    pub fn staging_in(mut self, dir: &Path) -> Self {
+        self.staging = Some(dir.to_path_buf());
+        self
     }
 
     /// What the database holds, or `None` before the first import.
@@ -106,15 +116,43 @@ impl VulnDb {
         })
     }
 
-    /// Where an import into `generation` stages its entries.
-    fn stage(&self, generation: u64) -> Result<sled::Tree> {
-        self.db
-            .open_tree(format!("vuln.{generation}.{STAGE}"))
-            .map_err(err)
+    /// A database of its own for an import into `generation` to stage its entries in,
+    /// deleted when dropped. Staged entries are rewritten and then dropped; in the database
+    /// itself they would leave garbage behind, and dropping their tree would read every page
+    /// of it back into memory.
+    fn stage(&self, generation: u64) -> Result<sled::Db> {
+        if let Some(dir) = &self.staging {
+            // What an import stopped midway left behind; the data directory is this
+            // process's alone while it holds the database open.
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                if e.file_name().to_string_lossy().starts_with(STAGE_PREFIX) {
+                    let _ = std::fs::remove_dir_all(e.path());
+                }
+            }
+        }
+        let dir = self.staging.clone().unwrap_or_else(std::env::temp_dir);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = dir.join(format!(
+            "{STAGE_PREFIX}{}-{generation}-{nanos}.sled",
+            std::process::id()
+        ));
+        sled::Config::new()
+            .path(&path)
+            .temporary(true)
+            .cache_capacity(STAGE_CACHE)
+            // Nothing staged needs to survive the process.
+            .flush_every_ms(None)
+            .open()
+            .map_err(|e| Error::Cache {
+                path: path.display().to_string(),
+                message: e.to_string(),
+            })
     }
 
     fn drop_generation(&self, generation: u64) {
-        for kind in TREES.iter().chain([&STAGE]) {
+        for kind in TREES {
             let _ = self.db.drop_tree(format!("vuln.{generation}.{kind}"));
         }
     }
@@ -147,7 +185,7 @@ impl VulnDb {
         let trees = self.trees(generation)?;
         let stage = self.stage(generation)?;
         let result = (|| -> Result<ImportStats> {
-            for new in trees.all().into_iter().chain([&stage]) {
+            for new in trees.all() {
                 new.clear().map_err(err)?;
             }
             if let Some(p) = carried {
@@ -205,8 +243,6 @@ impl VulnDb {
         meta.insert(CURRENT, serde_json::to_vec(&info).map_err(err)?)
             .map_err(err)?;
         self.db.flush().map_err(err)?;
-        drop(stage);
-        let _ = self.db.drop_tree(format!("vuln.{generation}.{STAGE}"));
         if let Some(p) = previous {
             self.drop_generation(p.generation);
         }
@@ -340,9 +376,13 @@ struct Trees {
 const TREES: [&str; 4] = ["pkg", "adv", "kev", "ind"];
 /// The key of the set of every CVE id in the `kev` tree; no CVE id starts with NUL.
 const EXPLOITED_IDS: &[u8] = b"\0ids";
-/// The tree an import stages in: `package_key + advisory id` → that advisory's entries for
-/// the package. Packed into `pkg` and dropped at the end of the import.
-const STAGE: &str = "stage";
+/// The page cache of an import's staging database ([`VulnDb::stage`]), which holds
+/// `package_key + advisory id` → that advisory's entries for the package (and its record when
+/// kept with it). It is written once and read once in key order, so a small cache does; a
+/// larger one only adds to the import's memory.
+const STAGE_CACHE: u64 = 1 << 20;
+/// How the names of staging databases start.
+const STAGE_PREFIX: &str = "assure-import-";
 
 impl Trees {
     fn all(&self) -> [&sled::Tree; 4] {
@@ -375,15 +415,26 @@ fn list_exploited(kev: &sled::Tree) -> Result<()> {
     Ok(())
 }
 
+/// How large a package's index value may grow with the records kept in it: sled writes a
+/// page larger than a quarter of its 512 KiB segments to a file of its own, and a leaf page
+/// holds up to 16 values.
+const KEEP_RECORDS_UP_TO: usize = 16 << 10;
+
 /// Pack the staged entries into one index value per package. Staged keys sort by package
-/// first, so each package's entries are consecutive and in advisory-id order. A staged record
-/// is kept only where the advisory's value in `adv` says it is: a later import may have made
-/// the advisory about other packages too, or replaced the record.
+/// first, so each package's entries are consecutive and in advisory-id order.
+///
+/// A staged record is kept only where the advisory's value in `adv` says it is (a later import
+/// may have made the advisory about other packages too, or replaced the record), and while
+/// the package's value stays under [`KEEP_RECORDS_UP_TO`]; past that, the record goes back
+/// to `adv`.
 fn pack(stage: &sled::Tree, by_pkg: &sled::Tree, adv: &sled::Tree) -> Result<()> {
     by_pkg.clear().map_err(err)?;
     let mut package: Vec<u8> = Vec::new();
     let mut body = Vec::new();
     let mut count = 0;
+    // Records that go back to `adv`, written in id order at the end: written as packages
+    // come, they would rewrite the tree's pages over and over.
+    let mut returned: BTreeMap<Vec<u8>, Vec<u8>> = BTreeMap::new();
     let flush = |package: &[u8], count: usize, body: &[u8]| -> Result<()> {
         if count > 0 {
             by_pkg
@@ -412,10 +463,21 @@ fn pack(stage: &sled::Tree, by_pkg: &sled::Tree, adv: &sled::Tree) -> Result<()>
             }
             None => None,
         };
+        let record = match record {
+            Some(r) if body.len() + r.len() > KEEP_RECORDS_UP_TO => {
+                returned.insert(id.to_vec(), r.to_vec());
+                None
+            }
+            r => r,
+        };
         index::push_candidate(&mut body, &String::from_utf8_lossy(id), entries, record);
         count += 1;
     }
-    flush(&package, count, &body)
+    flush(&package, count, &body)?;
+    for (id, record) in returned {
+        adv.insert(id, record).map_err(err)?;
+    }
+    Ok(())
 }
 
 fn store(trees: &Trees, stage: &sled::Tree, record: Record) -> Result<()> {
@@ -437,7 +499,7 @@ fn store(trees: &Trees, stage: &sled::Tree, record: Record) -> Result<()> {
         }
     };
     let adv = &trees.adv;
-    let mut per_package: std::collections::BTreeMap<String, Vec<Affected>> = Default::default();
+    let mut per_package: BTreeMap<String, Vec<Affected>> = Default::default();
     for affected in std::mem::take(&mut a.affected) {
         per_package
             .entry(package_key(&affected.ecosystem, &affected.name))
@@ -477,6 +539,17 @@ fn store(trees: &Trees, stage: &sled::Tree, record: Record) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The snapshot after importing `files` into `db`.
+    fn imported(db: &VulnDb, files: &[PathBuf]) -> Snapshot {
+        db.import(files).expect("import");
+        db.snapshot().expect("snapshot").expect("imported")
+    }
+
+    /// A database that lives as long as the test.
+    fn test_db() -> VulnDb {
+        VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"))
+    }
 
     fn osv(dir: &std::path::Path, id: &str, fixed: &str) -> PathBuf {
         osv_about(dir, id, fixed, &["Demo_Pkg"])
@@ -533,15 +606,14 @@ mod tests {
     #[test]
     fn imports_replace_records_and_keep_the_others() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        let staging = tempfile::tempdir().expect("tempdir");
+        let db = test_db().staging_in(staging.path());
         db.import(&[
             osv(dir.path(), "PYSEC-1", "1.0"),
             osv(dir.path(), "PYSEC-2", "2.0"),
         ])
         .expect("first import");
-        db.import(&[osv(dir.path(), "PYSEC-2", "2.1")])
-            .expect("second import");
-        let snap = db.snapshot().expect("snapshot").expect("imported");
+        let snap = imported(&db, &[osv(dir.path(), "PYSEC-2", "2.1")]);
         assert_eq!(snap.info.schema, SCHEMA);
         assert_eq!(
             fixes(&snap),
@@ -553,15 +625,22 @@ mod tests {
         let a = snap.advisory("PYSEC-1").expect("read").expect("stored");
         assert_eq!(a.advisory.summary.as_deref(), Some("1.0"));
         assert!(snap.candidates("PyPI", "other").expect("lookup").is_empty());
-        // The staging tree of an import does not outlive it.
-        let staged = format!("vuln.{}.stage", snap.info.generation);
-        assert!(!db.db.tree_names().iter().any(|t| t == staged.as_bytes()));
+        // Imports stage outside the database, and remove what they staged (and what an
+        // import stopped midway left behind).
+        std::fs::create_dir(staging.path().join("assure-import-1-1-1.sled")).expect("mkdir");
+        db.import(&[osv(dir.path(), "PYSEC-2", "2.1")])
+            .expect("third import");
+        assert!(!db.db.tree_names().iter().any(|t| t.ends_with(b"stage")));
+        let staged: Vec<_> = std::fs::read_dir(staging.path())
+            .expect("listing")
+            .collect();
+        assert!(staged.is_empty(), "{staged:?}");
     }
 
     #[test]
     fn a_database_in_another_layout_is_refused_then_rebuilt() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        let db = test_db();
         db.import(&[osv(dir.path(), "PYSEC-1", "1.0")])
             .expect("import");
         // What an older assure wrote: no layout version.
@@ -593,29 +672,21 @@ mod tests {
     #[test]
     fn a_record_about_one_package_is_kept_with_it_until_that_changes() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        let db = test_db();
         let p = dir.path();
-        db.import(&[osv_about(p, "X", "1.0", &["a"])])
-            .expect("import");
-        let snap = db.snapshot().expect("snapshot").expect("imported");
+        let snap = imported(&db, &[osv_about(p, "X", "1.0", &["a"])]);
         assert_eq!(placement(&snap, "X", "a"), (Some("1.0".into()), true));
         // About two packages: the record moves to the advisory tree.
-        db.import(&[osv_about(p, "X", "2.0", &["a", "b"])])
-            .expect("import");
-        let snap = db.snapshot().expect("snapshot").expect("imported");
+        let snap = imported(&db, &[osv_about(p, "X", "2.0", &["a", "b"])]);
         assert_eq!(placement(&snap, "X", "a"), (Some("2.0".into()), false));
         assert_eq!(placement(&snap, "X", "b"), (Some("2.0".into()), false));
         // About `b` alone: `b` keeps the new record; `a` keeps its earlier entry, which reads
         // the record where `b` keeps it.
-        db.import(&[osv_about(p, "X", "3.0", &["b"])])
-            .expect("import");
-        let snap = db.snapshot().expect("snapshot").expect("imported");
+        let snap = imported(&db, &[osv_about(p, "X", "3.0", &["b"])]);
         assert_eq!(placement(&snap, "X", "b"), (Some("3.0".into()), true));
         assert_eq!(placement(&snap, "X", "a"), (Some("3.0".into()), false));
         // Back to `a` alone: the record `b` kept is left behind.
-        db.import(&[osv_about(p, "X", "4.0", &["a"])])
-            .expect("import");
-        let snap = db.snapshot().expect("snapshot").expect("imported");
+        let snap = imported(&db, &[osv_about(p, "X", "4.0", &["a"])]);
         assert_eq!(placement(&snap, "X", "a"), (Some("4.0".into()), true));
         assert_eq!(placement(&snap, "X", "b"), (Some("4.0".into()), false));
     }
@@ -623,7 +694,7 @@ mod tests {
     #[test]
     fn known_exploited_ids_are_listed_in_one_value() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let db = VulnDb::new(sled::Config::new().temporary(true).open().expect("sled"));
+        let db = test_db();
         let kev = dir.path().join("known_exploited_vulnerabilities.json");
         let catalog = serde_json::json!({
             "catalogVersion": "1",
@@ -634,9 +705,8 @@ mod tests {
         });
         std::fs::write(&kev, catalog.to_string()).expect("writing the catalog");
         db.import(&[kev]).expect("import");
-        db.import(&[osv(dir.path(), "PYSEC-1", "1.0")])
-            .expect("a later import keeps the catalog");
-        let snap = db.snapshot().expect("snapshot").expect("imported");
+        // A later import keeps the catalog.
+        let snap = imported(&db, &[osv(dir.path(), "PYSEC-1", "1.0")]);
         let ids = snap.exploited_ids().expect("read").expect("listed");
         assert!(ids.contains("CVE-2021-44228") && ids.contains("CVE-2014-0160"));
         assert!(!ids.contains("CVE-2021-44229") && !ids.contains(""));
@@ -645,5 +715,51 @@ mod tests {
             .expect("read")
             .expect("listed");
         assert!(e.ransomware);
+    }
+    #[test]
+    fn a_package_keeps_records_up_to_a_size() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = test_db();
+        let p = dir.path();
+        let ids: Vec<String> = (0..200).map(|i| format!("X-{i:03}")).collect();
+        let files: Vec<PathBuf> = ids
+            .iter()
+            .map(|id| osv_about(p, id, "1.0", &["a"]))
+            .collect();
+        db.import(&files).expect("import");
+        for _ in 0..2 {
+            let snap = db.snapshot().expect("snapshot").expect("imported");
+            let kept: Vec<bool> = ids.iter().map(|id| placement(&snap, id, "a").1).collect();
+            assert!(kept[0] && !kept[199], "the first records only");
+            for id in &ids {
+                assert_eq!(placement(&snap, id, "a").0.as_deref(), Some("1.0"), "{id}");
+            }
+            // The next generation places them alike.
+            db.import(&[osv_about(p, "Y", "1.0", &["b"])])
+                .expect("import");
+        }
+    }
+
+    #[test]
+    fn a_failed_import_leaves_nothing_behind_for_the_next() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = test_db();
+        let p = dir.path();
+        db.import(&[osv_about(p, "A", "1.0", &["a"])])
+            .expect("import");
+        let broken = p.join("broken.tar.gz");
+        std::fs::write(&broken, b"not gzip").expect("writing");
+        // `B` is staged before the broken archive fails the import.
+        assert!(
+            db.import(&[osv_about(p, "B", "1.0", &["b"]), broken])
+                .is_err()
+        );
+        let snap = db.snapshot().expect("snapshot").expect("imported");
+        assert_eq!(snap.info.generation, 1);
+        let snap = imported(&db, &[osv_about(p, "C", "1.0", &["c"])]);
+        assert_eq!(placement(&snap, "A", "a"), (Some("1.0".into()), true));
+        assert_eq!(placement(&snap, "C", "c"), (Some("1.0".into()), true));
+        assert!(snap.candidates("PyPI", "b").expect("lookup").is_empty());
+        assert!(snap.advisory("B").expect("read").is_none());
     }
 }

@@ -74,7 +74,7 @@ pub fn age(rfc3339: &str) -> Option<std::time::Duration> {
 /// Run an `assure db` subcommand.
 pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
     let cache = Cache::open(data_dir)?;
-    let db = VulnDb::new(cache.sled());
+    let db = VulnDb::new(cache.sled()).staging_in(data_dir);
     match command {
         DbCommand::Import(args) => {
             let (info, stats) = db
