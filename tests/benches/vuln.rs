@@ -94,7 +94,7 @@ fn run_phase(phase: &str, work: &Path, feeds: &[PathBuf]) -> Result<()> {
         "import" => {
             let _ = std::fs::remove_dir_all(&dir);
             let cache = Cache::open(&dir)?;
-            let db = VulnDb::new(cache.sled());
+            let db = VulnDb::new(cache.sled()).staging_in(&dir);
             let start = Instant::now();
             let (info, stats) = db.import(feeds)?;
             cache.flush()?;

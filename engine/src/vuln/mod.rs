@@ -4,6 +4,7 @@ pub mod advisory;
 pub mod cvss;
 pub mod db;
 pub mod import;
+pub mod index;
 pub mod matcher;
 pub mod rematch;
 pub mod requirements;

@@ -84,7 +84,7 @@ pub fn age(rfc3339: &str) -> Option<std::time::Duration> {
 /// Run an `assure db` subcommand.
 pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
     let cache = Cache::open(data_dir)?;
-    let db = VulnDb::new(cache.sled());
+    let db = VulnDb::new(cache.sled()).staging_in(data_dir);
     match command {
         DbCommand::Import(args) => {
             let (info, stats) = db
@@ -136,6 +136,13 @@ pub fn run(command: DbCommand, data_dir: &Path) -> Result<ExitCode> {
                     info.advisories,
                     info.sources.join("\n  ")
                 );
+                if info.schema != assure_engine::vuln::db::SCHEMA {
+                    eprintln!(
+                        "warning: the vulnerability database is in layout {} and this assure reads layout {}: it is not used for matching; run `assure db update` to rebuild it",
+                        info.schema,
+                        assure_engine::vuln::db::SCHEMA
+                    );
+                }
                 if let Some(a) = age.filter(|a| *a > args.max_age) {
                     eprintln!(
                         "warning: the vulnerability database is {} old (more than {}); run `assure db update`",
