@@ -6,7 +6,8 @@
 //! versions sorted (a binary search instead of a scan), and its range events and fixed versions
 //! in the version order of the entry's ecosystem, so an installed version is compared with the
 //! few bounds around it and only those are parsed. Advisory records carry their CVSS score,
-//! worked out once at import.
+//! worked out once at import; the record of an advisory about one package is kept in that
+//! package's value, and its `adv` value names the package.
 //!
 //! The layout is a hand-written length-prefixed one: the workspace has no binary serde format
 //! whose decoding borrows strings (prost decodes into owned `String`s and `Vec`s, the

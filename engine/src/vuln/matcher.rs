@@ -87,7 +87,7 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
         return affects_unordered(scheme, v, raw, a);
     }
     if a.lists(raw) {
-        return (true, first_fix(scheme, v, a, None));
+        return (true, first_fix(v, a, None));
     }
     for range in a.ranges() {
         // OSV's evaluation: walk events in version order; introduced opens, fixed and
@@ -100,10 +100,10 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
                 Ordering::Greater
             } else {
                 // The import parsed every ordered event with this scheme.
-                let Ok(at) = scheme.parse(e.text) else {
+                let Some(cmp) = v.cmp_to(e.text) else {
                     continue;
                 };
-                v.partial_cmp(&at).unwrap_or(Ordering::Equal)
+                cmp
             };
             match (e.bound, cmp) {
                 (_, Ordering::Less) => {
@@ -117,7 +117,7 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
             }
         }
         if affected {
-            return (true, first_fix(scheme, v, a, above));
+            return (true, first_fix(v, a, above));
         }
     }
     (false, None)
@@ -125,20 +125,10 @@ fn affects(scheme: Scheme, v: &Version, raw: &str, a: &AffectedRef<'_>) -> (bool
 
 /// The lowest fixed version above `v`; the first of equal ones as the record lists them.
 /// `above`: a version already known to be above `v`, which need not be parsed again.
-fn first_fix(
-    scheme: Scheme,
-    v: &Version,
-    a: &AffectedRef<'_>,
-    above: Option<&str>,
-) -> Option<String> {
+fn first_fix(v: &Version, a: &AffectedRef<'_>, above: Option<&str>) -> Option<String> {
     a.fixes()
         .ordered()
-        .find(|e| {
-            Some(e.text) == above
-                || scheme
-                    .parse(e.text)
-                    .is_ok_and(|f| f.partial_cmp(v) == Some(Ordering::Greater))
-        })
+        .find(|e| Some(e.text) == above || v.cmp_to(e.text) == Some(Ordering::Less))
         .map(|e| e.text.to_string())
 }
 

@@ -116,6 +116,15 @@ impl Scheme {
 
     /// Parses `version` into a form that compares against other versions of this scheme.
     pub fn parse(self, version: &str) -> Result<Version, VersionError> {
+        Ok(Version {
+            scheme: self,
+            text: version.to_string(),
+            key: self.key(version)?,
+        })
+    }
+
+    /// The comparable form of `version`.
+    fn key(self, version: &str) -> Result<Key, VersionError> {
         let invalid = |reason: String| VersionError {
             scheme: self,
             version: version.to_string(),
@@ -133,11 +142,7 @@ impl Scheme {
             Scheme::NuGet => Key::NuGet(nuget::NuGetVersion::parse(version).map_err(invalid)?),
             Scheme::Composer => Key::Composer(composer::ComposerVersion::parse(version)),
         };
-        Ok(Version {
-            scheme: self,
-            text: version.to_string(),
-            key,
-        })
+        Ok(key)
     }
 
     /// Orders `a` against `b` under this scheme.
@@ -186,6 +191,13 @@ impl Version {
     /// The version as given.
     pub fn as_str(&self) -> &str {
         &self.text
+    }
+
+    /// Orders this version against `other` parsed under the same scheme, or `None` when
+    /// `other` does not parse: [`Scheme::parse`] and a comparison, without keeping `other`.
+    pub fn cmp_to(&self, other: &str) -> Option<Ordering> {
+        let key = self.scheme.key(other).ok()?;
+        Some(self.key.cmp_same(&key))
     }
 }
 
@@ -320,6 +332,21 @@ mod tests {
         let m1 = Scheme::Maven.parse("1.0").unwrap();
         let m2 = Scheme::Maven.parse("1").unwrap();
         assert_eq!(m1, m2);
+    }
+
+    #[test]
+    fn comparing_to_text_is_comparing_to_its_parse() {
+        for (scheme, a, b) in [
+            (Scheme::Deb, "1:1.0-1", "1.0-1"),
+            (Scheme::Pep440, "1.0", "1.0.0"),
+            (Scheme::Semver, "1.2.3", "1.10.0"),
+            (Scheme::Maven, "1.0", "1"),
+        ] {
+            let v = scheme.parse(a).unwrap();
+            let w = scheme.parse(b).unwrap();
+            assert_eq!(v.cmp_to(b), v.partial_cmp(&w), "{scheme} {a} {b}");
+        }
+        assert_eq!(Scheme::Pep440.parse("1.0").unwrap().cmp_to("x y"), None);
     }
 
     #[test]
