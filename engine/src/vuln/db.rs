@@ -120,7 +120,7 @@ impl VulnDb {
     /// deleted when dropped. Staged entries are rewritten and then dropped; in the database
     /// itself they would leave garbage behind, and dropping their tree would read every page
     /// of it back into memory.
-    fn stage(&self, generation: u64) -> Result<sled::Db> {
+    fn stage(&self, generation: u64) -> Result<(sled::Db, PathBuf)> {
         if let Some(dir) = &self.staging {
             // What an import stopped midway left behind; the data directory is this
             // process's alone while it holds the database open.
@@ -145,6 +145,7 @@ impl VulnDb {
             // Nothing staged needs to survive the process.
             .flush_every_ms(None)
             .open()
+            .map(|db| (db, path.clone()))
             .map_err(|e| Error::Cache {
                 path: path.display().to_string(),
                 message: e.to_string(),
@@ -183,7 +184,7 @@ impl VulnDb {
             );
         }
         let trees = self.trees(generation)?;
-        let stage = self.stage(generation)?;
+        let (stage, stage_path) = self.stage(generation)?;
         let result = (|| -> Result<ImportStats> {
             for new in trees.all() {
                 new.clear().map_err(err)?;
@@ -220,6 +221,10 @@ impl VulnDb {
             list_exploited(&trees.kev)?;
             Ok(stats)
         })();
+        // sled removes a temporary database when its last handle, possibly held by one of its
+        // threads, goes; removing it here makes that happen before the import returns.
+        drop(stage);
+        let _ = std::fs::remove_dir_all(&stage_path);
         let stats = match result {
             Ok(s) => s,
             Err(e) => {
