@@ -3,18 +3,12 @@
 
 use assure_engine::analyze::Analyzer;
 use assure_engine::detect::insecure::{InsecureAnalyzer, builtin_rules};
-use assure_engine::layer::walk::{EntryKind, EntryMeta};
+use assure_engine::layer::walk::EntryMeta;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 
 fn entry(path: &str, size: usize) -> EntryMeta {
-    EntryMeta {
-        path: path.into(),
-        kind: EntryKind::File,
-        mode: 0o644,
-        size: size as u64,
-        link: None,
-    }
+    EntryMeta::file(path, 0o644, size as u64)
 }
 
 fn bench(c: &mut Criterion) {

@@ -24,14 +24,10 @@ const SEVERITIES: [Severity; 5] = [
 fn report() -> Report {
     let mut r = Report::new(
         Status::Scanned,
-        ImageInfo {
-            reference: "registry.example/app:1".into(),
-            digest: format!("sha256:{}", "ab".repeat(32)),
-            id: None,
-            platform: None,
-            os: None,
-            layers: Vec::new(),
-        },
+        ImageInfo::new(
+            "registry.example/app:1",
+            format!("sha256:{}", "ab".repeat(32)),
+        ),
     );
     for i in 0..280 {
         let mut f = Finding::new(

@@ -21,7 +21,7 @@
 use assure_engine::analyze::{Analyzer, Artifact, Want};
 use assure_engine::detect::secret::SecretAnalyzer;
 use assure_engine::detect::secret::matcher::is_binary;
-use assure_engine::layer::walk::{EntryKind, EntryMeta};
+use assure_engine::layer::walk::EntryMeta;
 use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -95,17 +95,12 @@ fn scan(
     let mut found = BTreeSet::new();
     for (i, (path, content)) in paths.iter().zip(contents).enumerate() {
         let real = path.to_string_lossy().trim_start_matches('/').to_string();
-        let meta = EntryMeta {
-            path: if neutral {
-                format!("data/{i}")
-            } else {
-                real.clone()
-            },
-            kind: EntryKind::File,
-            mode: 0o644,
-            size: content.len() as u64,
-            link: None,
+        let shown = if neutral {
+            format!("data/{i}")
+        } else {
+            real.clone()
         };
+        let meta = EntryMeta::file(shown, 0o644, content.len() as u64);
         let Some(want) = analyzer.wants(&meta) else {
             continue;
         };

@@ -212,14 +212,7 @@ fn debian_11() -> Os {
 }
 
 fn image(i: usize) -> ImageInfo {
-    ImageInfo {
-        reference: format!("bench/image:{i}"),
-        digest: format!("sha256:{i:064x}"),
-        id: None,
-        platform: None,
-        os: None,
-        layers: Vec::new(),
-    }
+    ImageInfo::new(format!("bench/image:{i}"), format!("sha256:{i:064x}"))
 }
 
 /// Package names from the feeds themselves: Debian source packages of the DSA list, PyPI

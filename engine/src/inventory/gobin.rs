@@ -402,7 +402,6 @@ pub fn stdlib_version(go: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::walk::EntryKind;
 
     const MODINFO: &str = "path\texample.com/app/cmd/app\n\
         mod\texample.com/app\t(devel)\t\n\
@@ -588,13 +587,7 @@ mod tests {
             return;
         };
         assert_eq!(build_info(&true_bin).unwrap(), None);
-        let entry = EntryMeta {
-            path: "bin/true".into(),
-            kind: EntryKind::File,
-            mode: 0o755,
-            size: true_bin.len() as u64,
-            link: None,
-        };
+        let entry = EntryMeta::file("bin/true", 0o755, true_bin.len() as u64);
         assert!(GoBinaryAnalyzer.wants(&entry).is_some());
         assert_eq!(
             GoBinaryAnalyzer.analyze(&entry, &true_bin, false).unwrap(),
@@ -604,13 +597,7 @@ mod tests {
 
     #[test]
     fn wants_only_executable_files() {
-        let mut entry = EntryMeta {
-            path: "usr/bin/x".into(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            size: 10,
-            link: None,
-        };
+        let mut entry = EntryMeta::file("usr/bin/x", 0o644, 10);
         assert!(GoBinaryAnalyzer.wants(&entry).is_none());
         entry.mode = 0o100;
         assert!(GoBinaryAnalyzer.wants(&entry).is_some());

@@ -1073,13 +1073,7 @@ mod tests {
 
     #[test]
     fn analyzer_errors_name_the_archive() {
-        let meta = EntryMeta {
-            path: "app/app.jar".into(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            size: 1 << 30,
-            link: None,
-        };
+        let meta = EntryMeta::file("app/app.jar", 0o644, 1 << 30);
         let err = JavaAnalyzer.analyze(&meta, b"PK", true).unwrap_err();
         assert!(err.starts_with("/app/app.jar: 1073741824 bytes"), "{err}");
         let err = JavaAnalyzer.analyze(&meta, b"garbage", false).unwrap_err();

@@ -160,16 +160,9 @@ fn licenses(m: &Manifest) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::walk::EntryKind;
 
     fn entry(path: &str) -> EntryMeta {
-        EntryMeta {
-            path: path.into(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            size: 0,
-            link: None,
-        }
+        EntryMeta::file(path, 0o644, 0)
     }
 
     #[test]

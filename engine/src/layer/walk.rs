@@ -43,6 +43,19 @@ pub struct EntryMeta {
     pub link: Option<String>,
 }
 
+impl EntryMeta {
+    /// A regular file at `path` (normalised, no leading `/`).
+    pub fn file(path: impl Into<String>, mode: u32, size: u64) -> EntryMeta {
+        EntryMeta {
+            path: path.into(),
+            kind: EntryKind::File,
+            mode,
+            size,
+            link: None,
+        }
+    }
+}
+
 /// Receives the entries of a layer.
 pub trait Visitor {
     /// How many bytes of this entry's content to read: `None` when the entry is not wanted.

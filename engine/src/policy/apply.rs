@@ -202,14 +202,7 @@ mod tests {
     fn report(findings: Vec<Finding>, packages: Vec<Package>) -> Report {
         let mut r = Report::new(
             Status::Scanned,
-            ImageInfo {
-                reference: "docker.io/library/app:1".into(),
-                digest: DIGEST.into(),
-                id: None,
-                platform: None,
-                os: None,
-                layers: Vec::new(),
-            },
+            ImageInfo::new("docker.io/library/app:1", DIGEST),
         );
         r.findings = findings;
         r.packages = packages;

@@ -11,59 +11,69 @@ fn renamable(f: &Finding) -> bool {
     f.package.is_some() && matches!(f.category, Category::Cve | Category::MaliciousFile)
 }
 
-/// The package and path a vulnerability finding is about.
-fn place(f: &Finding) -> Option<(&str, &str, &str)> {
-    let p = f.package.as_ref()?;
-    Some((
-        p.name.as_str(),
-        p.version.as_str(),
-        f.path.as_deref().unwrap_or(""),
-    ))
+/// One key per identifier (title and aliases) of a vulnerability finding, with its package and
+/// path; `None` for findings whose id cannot change.
+fn names(f: &Finding) -> Option<impl Iterator<Item = String> + '_> {
+    let p = f.package.as_ref().filter(|_| renamable(f))?;
+    let place = format!(
+        "{}\0{}\0{}\0",
+        p.name,
+        p.version,
+        f.path.as_deref().unwrap_or("")
+    );
+    Some(
+        std::iter::once(&f.title)
+            .chain(&f.aliases)
+            .map(move |id| format!("{place}{id}")),
+    )
 }
 
-/// Give `new`'s vulnerability findings the ids they had in `old`: the same package at the same
-/// path, and one identifier (title or alias) in common. Each earlier id is given once.
-pub fn carry_ids(old: &Report, new: &mut Report) {
-    let mut by_name: HashMap<(&str, &str, &str, &str), &str> = HashMap::new();
-    for f in old
-        .findings
-        .iter()
-        .chain(&old.suppressed)
-        .filter(|f| renamable(f))
-    {
-        let Some((name, version, path)) = place(f) else {
-            continue;
-        };
-        for id in std::iter::once(&f.title).chain(&f.aliases) {
-            by_name.insert((name, version, path, id.as_str()), f.id.as_str());
+/// The ids a report's vulnerability findings had, by what they were called: taken before a
+/// re-match replaces them, so the whole report need not be kept.
+#[derive(Debug, Default)]
+pub struct EarlierIds {
+    by_name: HashMap<String, String>,
+}
+
+impl EarlierIds {
+    /// The ids of `report`'s vulnerability findings, suppressed ones included.
+    pub fn of(report: &Report) -> EarlierIds {
+        let mut by_name = HashMap::new();
+        for f in report.findings.iter().chain(&report.suppressed) {
+            for name in names(f).into_iter().flatten() {
+                by_name.insert(name, f.id.clone());
+            }
         }
+        EarlierIds { by_name }
     }
-    if by_name.is_empty() {
-        return;
-    }
-    let earlier_ids: HashSet<&str> = by_name.values().copied().collect();
-    let taken: HashSet<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
-    let mut given: HashSet<String> = HashSet::new();
-    let mut renamed: Vec<(usize, String)> = Vec::new();
-    for (i, f) in new.findings.iter().enumerate() {
-        if !renamable(f) || earlier_ids.contains(f.id.as_str()) {
-            continue;
+
+    /// Give `new`'s vulnerability findings the ids they had: the same package at the same path,
+    /// and one identifier (title or alias) in common. Each earlier id is given once.
+    pub fn carry(&self, new: &mut Report) {
+        if self.by_name.is_empty() {
+            return;
         }
-        let Some((name, version, path)) = place(f) else {
-            continue;
-        };
-        let earlier = std::iter::once(&f.title)
-            .chain(&f.aliases)
-            .find_map(|id| by_name.get(&(name, version, path, id.as_str())));
-        if let Some(&earlier) = earlier
-            && !taken.contains(earlier)
-            && given.insert(earlier.to_string())
-        {
-            renamed.push((i, earlier.to_string()));
+        let earlier_ids: HashSet<&str> = self.by_name.values().map(String::as_str).collect();
+        let taken: HashSet<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
+        let mut given: HashSet<&str> = HashSet::new();
+        let mut renamed: Vec<(usize, &str)> = Vec::new();
+        for (i, f) in new.findings.iter().enumerate() {
+            if earlier_ids.contains(f.id.as_str()) {
+                continue;
+            }
+            let Some(mut names) = names(f) else {
+                continue;
+            };
+            if let Some(earlier) = names.find_map(|n| self.by_name.get(&n))
+                && !taken.contains(earlier.as_str())
+                && given.insert(earlier)
+            {
+                renamed.push((i, earlier));
+            }
         }
-    }
-    for (i, id) in renamed {
-        new.findings[i].id = id;
+        for (i, id) in renamed {
+            new.findings[i].id = id.to_string();
+        }
     }
 }
 
@@ -73,17 +83,7 @@ mod tests {
     use crate::report::{ImageInfo, PackageRef, Severity, Status};
 
     fn report(findings: Vec<Finding>) -> Report {
-        let mut r = Report::new(
-            Status::Scanned,
-            ImageInfo {
-                reference: "app:1".into(),
-                digest: "sha256:00".into(),
-                id: None,
-                platform: None,
-                os: None,
-                layers: Vec::new(),
-            },
-        );
+        let mut r = Report::new(Status::Scanned, ImageInfo::new("app:1", "sha256:00"));
         r.findings = findings;
         r
     }
@@ -111,7 +111,7 @@ mod tests {
             // A new finding with nothing in common keeps its own id.
             vuln("dddd", "CVE-2026-2", &["CVE-2026-2"], "left-pad"),
         ]);
-        carry_ids(&old, &mut new);
+        EarlierIds::of(&old).carry(&mut new);
         let ids: Vec<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["aaaa", "cccc", "dddd"]);
     }
@@ -123,7 +123,7 @@ mod tests {
             vuln("bbbb", "CVE-1", &["CVE-1", "GHSA-1"], "x"),
             vuln("cccc", "CVE-2", &["CVE-2", "GHSA-2"], "x"),
         ]);
-        carry_ids(&old, &mut new);
+        EarlierIds::of(&old).carry(&mut new);
         let ids: Vec<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["aaaa", "cccc"]);
 
@@ -133,7 +133,7 @@ mod tests {
             vuln("aaaa", "CVE-1", &["CVE-1"], "x"),
             vuln("eeee", "CVE-9", &["CVE-9", "CVE-1"], "x"),
         ]);
-        carry_ids(&old, &mut new);
+        EarlierIds::of(&old).carry(&mut new);
         let ids: Vec<&str> = new.findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["aaaa", "eeee"]);
     }

@@ -6,7 +6,7 @@
 use crate::report::sbom::{TOOL, TOOL_VERSION, document_uuid};
 use crate::report::{Category, Finding, Package, Report, Severity, SuppressedBy};
 use serde_json::{Value, json};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 /// Render the image and its packages as a CycloneDX 1.6 BOM, created at `created` (RFC 3339).
 pub fn render(report: &Report, created: &str) -> Value {
@@ -57,6 +57,18 @@ fn is_vulnerability(f: &Finding) -> bool {
 /// analysis); findings an ignore suppresses are left out, as an ignore claims nothing about
 /// the vulnerability.
 fn vulnerabilities(report: &Report, components: &[Value]) -> Vec<Value> {
+    // Components follow the packages' order; the first with a purl or a name and version is
+    // the one a finding about it affects.
+    let mut refs = Refs::default();
+    for (p, c) in report.packages.iter().zip(components) {
+        let bom_ref = &c["bom-ref"];
+        if let Some(purl) = &p.purl {
+            refs.by_purl.entry(purl.as_str()).or_insert(bom_ref);
+        }
+        refs.by_name
+            .entry((p.name.as_str(), p.version.as_str()))
+            .or_insert(bom_ref);
+    }
     let vex = report.suppressed.iter().filter(|f| {
         f.suppression
             .as_ref()
@@ -67,11 +79,18 @@ fn vulnerabilities(report: &Report, components: &[Value]) -> Vec<Value> {
         .iter()
         .chain(vex)
         .filter(|f| is_vulnerability(f))
-        .map(|f| vulnerability(f, components))
+        .map(|f| vulnerability(f, &refs))
         .collect()
 }
 
-fn vulnerability(f: &Finding, components: &[Value]) -> Value {
+/// Components' bom-refs by purl, and by name and version for packages without one.
+#[derive(Default)]
+struct Refs<'a> {
+    by_purl: HashMap<&'a str, &'a Value>,
+    by_name: HashMap<(&'a str, &'a str), &'a Value>,
+}
+
+fn vulnerability(f: &Finding, refs: &Refs<'_>) -> Value {
     let mut v = json!({
         "bom-ref": format!("vulnerability-{}", f.id),
         "id": f.title,
@@ -103,14 +122,13 @@ fn vulnerability(f: &Finding, components: &[Value]) -> Value {
         v["advisories"] = json!(advisories);
     }
     if let Some(p) = &f.package
-        && let Some(c) = components.iter().find(|c| {
-            c["name"] == p.name.as_str()
-                && c["version"] == p.version.as_str()
-                && (p.purl.is_none() || c["purl"] == json!(p.purl))
-        })
+        && let Some(bom_ref) = match &p.purl {
+            Some(purl) => refs.by_purl.get(purl.as_str()),
+            None => refs.by_name.get(&(p.name.as_str(), p.version.as_str())),
+        }
     {
         v["affects"] = json!([{
-            "ref": c["bom-ref"],
+            "ref": bom_ref,
             "versions": [{"version": p.version, "status": "affected"}],
         }]);
     }

@@ -145,6 +145,20 @@ pub struct Package {
     pub path: Option<String>,
 }
 
+impl ImageInfo {
+    /// An image known by its reference and digest only, before its layers are read.
+    pub fn new(reference: impl Into<String>, digest: impl Into<String>) -> ImageInfo {
+        ImageInfo {
+            reference: reference.into(),
+            digest: digest.into(),
+            id: None,
+            platform: None,
+            os: None,
+            layers: Vec::new(),
+        }
+    }
+}
+
 impl Package {
     /// A package of ecosystem `kind` with nothing else known yet.
     pub fn new(kind: &str, name: impl Into<String>, version: impl Into<String>) -> Package {

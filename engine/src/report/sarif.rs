@@ -9,6 +9,8 @@ use crate::report::sbom::{TOOL, TOOL_VERSION};
 use crate::report::{Category, Finding, Report, Severity};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+// Writing to a String cannot fail.
+use std::fmt::Write as _;
 
 /// Where the tool documents itself.
 const INFORMATION_URI: &str = "https://github.com/assure-dev/assure";
@@ -135,13 +137,13 @@ fn message(f: &Finding) -> String {
         _ => format!("{} ({})", f.title, f.severity.as_str()),
     };
     if let Some(fixed) = &f.fixed_version {
-        m.push_str(&format!("; fixed in {fixed}"));
+        let _ = write!(m, "; fixed in {fixed}");
     }
     if let Some(e) = &f.evidence {
-        m.push_str(&format!("; evidence: {e}"));
+        let _ = write!(m, "; evidence: {e}");
     }
     if let Some(path) = &f.path {
-        m.push_str(&format!("; at {path}"));
+        let _ = write!(m, "; at {path}");
     }
     m
 }

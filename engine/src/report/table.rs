@@ -284,11 +284,10 @@ pub fn render(report: &Report, options: TableOptions) -> String {
             found.len()
         );
         let _ = writeln!(out, "{}", findings_table(&found, category, options));
-        let expired: Vec<&&Finding> = found
+        for f in found
             .iter()
             .filter(|f| f.suppression.as_ref().is_some_and(|s| s.expired))
-            .collect();
-        for f in expired {
+        {
             let _ = writeln!(out, "  {}: its ignore has expired", f.title);
         }
     }
@@ -338,17 +337,7 @@ mod tests {
     use crate::report::{ImageInfo, Verdict};
 
     fn report() -> Report {
-        let mut r = Report::new(
-            Status::Scanned,
-            ImageInfo {
-                reference: "app:1".into(),
-                digest: "sha256:00".into(),
-                id: None,
-                platform: None,
-                os: None,
-                layers: Vec::new(),
-            },
-        );
+        let mut r = Report::new(Status::Scanned, ImageInfo::new("app:1", "sha256:00"));
         r.findings = vec![
             Finding::new("1", Category::InsecureCode, "root-user", Severity::Medium),
             Finding::new("2", Category::Cve, "CVE-2026-1", Severity::Critical),

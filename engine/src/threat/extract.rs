@@ -136,8 +136,12 @@ pub fn extract(content: &[u8]) -> Vec<Indicator> {
             return out.into_iter().collect();
         }
     }
-    // An address inside a URL is part of that URL, not an indicator of its own.
-    let in_url = |at: usize| urls.iter().any(|r| r.contains(&at));
+    // An address inside a URL is part of that URL, not an indicator of its own. The URLs are
+    // in order and do not overlap: the first one ending after `at` is the only candidate.
+    let in_url = |at: usize| {
+        urls.get(urls.partition_point(|r| r.end <= at))
+            .is_some_and(|r| r.contains(&at))
+    };
     for (start, end) in ip_runs(content) {
         // One byte past the run, so `\b` at its end sees what follows.
         let hay = &content[..(end + 1).min(content.len())];

@@ -154,13 +154,13 @@ impl ImageStore {
             };
             let before = keys(&report);
             let passed = report.verdict.passed;
-            let earlier = report.clone();
+            let earlier = crate::report::continuity::EarlierIds::of(&report);
             if judge.is_some() {
                 // Suppressed findings are matched again like the rest, then judged again.
                 crate::policy::unapply(&mut report);
             }
             crate::vuln::apply_with(&mut report, &mut matcher)?;
-            crate::report::continuity::carry_ids(&earlier, &mut report);
+            earlier.carry(&mut report);
             if let Some(judge) = judge.as_mut() {
                 let sightings = self.sightings(&report.image.digest)?;
                 crate::threat::apply(&mut report, &sightings, &snap)?;

@@ -7,6 +7,7 @@ use assure_engine::detect::malware::{self, MalwareOptions};
 use assure_engine::detect::{default_config_detectors, insecure, secret};
 use assure_engine::layer::limits::Limits;
 use assure_engine::report::Status;
+use assure_engine::report::continuity::EarlierIds;
 use assure_engine::report::{cyclonedx, sarif, sbom, spdx, table};
 use assure_engine::source::{BlobSource, open_local};
 use assure_engine::vuln::db::VulnDb;
@@ -190,6 +191,7 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
         .map(|l| l.digest.as_str())
         .collect();
     let sightings = assure_engine::threat::sightings(&analysis.layers, &digests);
+    let store = ImageStore::new(&cache.sled())?;
     // One snapshot for the packages, the indicators and the database's age.
     match vulndb.snapshot()? {
         None => report.notes.push(
@@ -199,8 +201,8 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
             let mut matcher = assure_engine::vuln::matcher::Matcher::new(&snap);
             assure_engine::vuln::apply_with(&mut report, &mut matcher)?;
             // A finding renamed since the last scan of this image keeps its id.
-            if let Some(earlier) = ImageStore::new(&cache.sled())?.get(&report.image.digest)? {
-                assure_engine::report::continuity::carry_ids(&earlier, &mut report);
+            if let Some(earlier) = store.get(&report.image.digest)? {
+                EarlierIds::of(&earlier).carry(&mut report);
             }
             assure_engine::threat::apply(&mut report, &sightings, &snap)?;
             if let Some(age) = super::db::age(&snap.info.updated_at).filter(|a| *a > STALE_AFTER) {
@@ -217,7 +219,6 @@ pub fn run(args: ScanArgs, data_dir: &Path) -> Result<ExitCode> {
     policy.apply(&mut report, args.environment.clone());
     if report.status == Status::Scanned {
         // Kept so `assure rematch` can match the inventory again without reading the image.
-        let store = ImageStore::new(&cache.sled())?;
         store.put(&report)?;
         store.put_sightings(&report.image.digest, &sightings)?;
     }

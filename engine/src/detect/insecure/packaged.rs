@@ -128,13 +128,7 @@ mod tests {
 
     #[test]
     fn only_dpkg_lists_are_file_lists() {
-        let entry = |path: &str| EntryMeta {
-            path: path.into(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            size: 1,
-            link: None,
-        };
+        let entry = |path: &str| EntryMeta::file(path, 0o644, 1);
         assert!(is_list(&entry("var/lib/dpkg/info/bash.list")));
         assert!(is_list(&entry("var/lib/dpkg/info/libc6:amd64.list")));
         assert!(!is_list(&entry("var/lib/dpkg/info/bash.md5sums")));

@@ -257,16 +257,9 @@ impl Analyzer for RpmAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::layer::walk::EntryKind;
 
     fn entry(path: &str) -> EntryMeta {
-        EntryMeta {
-            path: path.into(),
-            kind: EntryKind::File,
-            mode: 0o644,
-            size: 0,
-            link: None,
-        }
+        EntryMeta::file(path, 0o644, 0)
     }
 
     #[test]
